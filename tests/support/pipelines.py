@@ -1,0 +1,74 @@
+"""Pipelines for tests whose behaviour is scripted by the claim text.
+
+- ``fail-temporary:N:<tag>`` raises TemporaryError on the first N attempts, then verifies;
+- ``fail-permanent:<tag>`` raises PermanentError;
+- ``sleep:SECONDS:<tag>`` takes that long (in small steps, reporting progress);
+- anything else is verified by a word rule: "true" → SUPPORTED, "false" → REFUTED, else NOT_ENOUGH_INFO.
+
+Attempts are counted in Redis (``TRUTHGRAPH_REDIS_URL``), so they survive across worker processes.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Mapping
+
+import redis
+
+from truthgraph.domain import Evidence, Label, Stance, Verdict
+from truthgraph.errors import PermanentError, TemporaryError
+from truthgraph.settings import Settings
+from truthgraph.verification.base import ProgressCallback, no_progress
+
+
+class ScriptedPipeline:
+    """A VerificationPipeline whose behaviour the claim text chooses."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.redis = redis.Redis.from_url(settings.redis_url)
+
+    def _attempt(self, claim_text: str) -> int:
+        key = f"{self.settings.namespace}:test-attempts:{claim_text}"
+        attempt = int(self.redis.incr(key))
+        self.redis.expire(key, 600)
+        return attempt
+
+    def verify(self, claim_text: str, options: Mapping[str, Any], progress: ProgressCallback = no_progress) -> Verdict:
+        progress(10, "retrieval")
+        command, _, rest = claim_text.partition(":")
+        if command == "fail-temporary":
+            failures = int(rest.split(":", 1)[0])
+            attempt = self._attempt(claim_text)
+            if attempt <= failures:
+                raise TemporaryError(f"scripted temporary failure {attempt} of {failures}")
+        elif command == "fail-permanent":
+            self._attempt(claim_text)
+            raise PermanentError("scripted permanent failure")
+        elif command == "sleep":
+            seconds = float(rest.split(":", 1)[0])
+            steps = 10
+            for step in range(steps):
+                time.sleep(seconds / steps)
+                progress(10 + 8 * (step + 1), "stance")
+        progress(60, "stance")
+        words = claim_text.lower().split()
+        label = Label.SUPPORTED if "true" in words else Label.REFUTED if "false" in words else Label.NOT_ENOUGH_INFO
+        progress(90, "aggregation")
+        evidence = [
+            Evidence(
+                passage_id="p1",
+                source="scripted",
+                title="Scripted",
+                text=claim_text,
+                retrieval_score=1.0,
+                stance=Stance.ENTAILS if label is Label.SUPPORTED else Stance.NEUTRAL,
+                stance_probabilities={"entails": 0.8, "contradicts": 0.1, "neutral": 0.1},
+            )
+        ]
+        return Verdict(claim=claim_text, label=label, confidence=0.8, evidence=evidence, model="scripted")
+
+
+def scripted_pipeline(settings: Settings) -> ScriptedPipeline:
+    """Factory named by ``TRUTHGRAPH_PIPELINE=tests.support.pipelines:scripted_pipeline``."""
+    return ScriptedPipeline(settings)

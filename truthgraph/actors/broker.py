@@ -1,0 +1,76 @@
+"""Broker factory: RabbitMQ with publisher confirms and TruthGraph's middleware stack."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from dramatiq import Broker, Middleware
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
+from dramatiq.middleware import (
+    AgeLimit,
+    Callbacks,
+    CurrentMessage,
+    Pipelines,
+    Retries,
+    ShutdownNotifications,
+    TimeLimit,
+)
+from dramatiq.results import Results
+from dramatiq.results.backends import RedisBackend
+
+from ..errors import PermanentError
+from ..settings import Settings
+from ..status_store import TaskStatusStore
+from .progress import Progress
+
+#: pika connection parameters added to the RabbitMQ URL unless it sets them itself.
+DEFAULT_CONNECTION_PARAMETERS = {
+    "heartbeat": "30",
+    "connection_attempts": "2",
+    "retry_delay": "1",
+    "socket_timeout": "5",
+    "blocked_connection_timeout": "30",
+}
+
+
+def build_middleware(settings: Settings, store: TaskStatusStore) -> list[Middleware]:
+    """The middleware every TruthGraph broker runs, in order (Progress after Retries)."""
+    return [
+        AgeLimit(max_age=int(settings.max_age_s * 1000)),
+        TimeLimit(time_limit=int(settings.time_limit_s * 1000)),
+        ShutdownNotifications(),
+        Callbacks(),
+        Pipelines(),
+        Retries(
+            max_retries=settings.max_retries,
+            min_backoff=int(settings.min_backoff_s * 1000),
+            max_backoff=int(settings.max_backoff_s * 1000),
+            retry_when=lambda retries, exception: (
+                retries < settings.max_retries and not isinstance(exception, PermanentError)
+            ),
+        ),
+        Results(
+            backend=RedisBackend(url=settings.redis_url, namespace=f"{settings.namespace}-results"),
+            result_ttl=settings.result_ttl_s * 1000,
+        ),
+        CurrentMessage(),
+        Progress(store),
+    ]
+
+
+def create_broker(settings: Settings, store: TaskStatusStore) -> Broker:
+    """A RabbitMQ broker: a publish returns only once RabbitMQ has confirmed it holds the message."""
+    return RabbitmqBroker(
+        url=with_connection_defaults(settings.rabbitmq_url),
+        confirm_delivery=True,
+        middleware=build_middleware(settings, store),
+    )
+
+
+def with_connection_defaults(url: str) -> str:
+    """``url`` with :data:`DEFAULT_CONNECTION_PARAMETERS` added where it does not set them."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    for name, value in DEFAULT_CONNECTION_PARAMETERS.items():
+        query.setdefault(name, value)
+    return urlunsplit(parts._replace(query=urlencode(query)))

@@ -1,0 +1,40 @@
+"""The worker entry module: ``dramatiq truthgraph.actors.worker`` starts a worker.
+
+This is the one module that reads the environment for a worker and sets the global broker.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import dramatiq
+
+from ..settings import Settings
+from ..status_store import TaskStatusStore
+from .broker import create_broker
+from .resources import WorkerResources
+from .tasks import declare_actors
+
+logger = logging.getLogger(__name__)
+
+
+class PipelineWarmup(dramatiq.Middleware):
+    """Loads the pipeline as a worker process boots, so the first task does not wait for it."""
+
+    def __init__(self, resources: WorkerResources) -> None:
+        self.resources = resources
+
+    def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        try:
+            self.resources.pipeline()
+        except Exception:  # a task will meet the same error and fail with it
+            logger.exception("Could not load the verification pipeline.")
+
+
+settings = Settings.from_env()
+store = TaskStatusStore.from_url(settings.redis_url, namespace=settings.namespace, ttl_s=settings.result_ttl_s)
+broker = create_broker(settings, store)
+resources = WorkerResources(settings)
+broker.add_middleware(PipelineWarmup(resources))
+dramatiq.set_broker(broker)
+actors = declare_actors(broker, settings, store, resources)

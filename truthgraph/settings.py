@@ -1,0 +1,103 @@
+"""Settings: one dataclass, built from ``TRUTHGRAPH_*`` environment variables in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Mapping
+
+from .errors import InvalidInput
+
+#: Default time-to-live of task status records and results, in seconds.
+DEFAULT_RESULT_TTL_S = 3600
+#: Default time limit of one verification attempt, in seconds (below RabbitMQ's consumer_timeout).
+DEFAULT_TIME_LIMIT_S = 120
+#: Default number of retries after the first attempt.
+DEFAULT_MAX_RETRIES = 3
+#: Default backoff before the first retry, in seconds; it doubles on each retry.
+DEFAULT_MIN_BACKOFF_S = 2.0
+#: Default cap on the backoff between retries, in seconds.
+DEFAULT_MAX_BACKOFF_S = 30.0
+#: Default largest accepted request body, in bytes.
+DEFAULT_MAX_BODY_BYTES = 64 * 1024
+
+
+def _default_data_dir() -> str:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return os.path.join(base, "truthgraph")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a TruthGraph process can be configured with.
+
+    Each field ``name`` is read from the variable ``TRUTHGRAPH_NAME``; durations are seconds.
+    """
+
+    rabbitmq_url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
+    rabbitmq_management_url: str = "http://127.0.0.1:15672"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    namespace: str = "truthgraph"
+    result_ttl_s: int = DEFAULT_RESULT_TTL_S
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S
+    max_age_s: float = 24 * 3600
+    max_retries: int = DEFAULT_MAX_RETRIES
+    min_backoff_s: float = DEFAULT_MIN_BACKOFF_S
+    max_backoff_s: float = DEFAULT_MAX_BACKOFF_S
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    data_dir: str = field(default_factory=_default_data_dir)
+    pipeline: str = "truthgraph.verification.pipeline:build_default_pipeline"
+    stance_model: str = "default"
+    default_corpus: str = "wikipedia"
+
+    @property
+    def verify_queue(self) -> str:
+        """The RabbitMQ queue verification messages go to."""
+        return f"{self.namespace}.verify"
+
+    @property
+    def ingest_queue(self) -> str:
+        """The RabbitMQ queue corpus-ingestion messages go to."""
+        return f"{self.namespace}.ingest"
+
+    @property
+    def evidence_db_path(self) -> Path:
+        """The SQLite file that holds the evidence corpora."""
+        return Path(self.data_dir) / "evidence.sqlite3"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        """Build settings from ``TRUTHGRAPH_*`` variables; unset ones keep their defaults."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = environ.get(f"TRUTHGRAPH_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _convert(f.name, f.type, raw)
+        settings = cls(**values)  # type: ignore[arg-type]
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Reject settings that cannot work together."""
+        for name in ("result_ttl_s", "time_limit_s", "max_age_s", "min_backoff_s", "max_backoff_s", "max_body_bytes"):
+            if getattr(self, name) <= 0:
+                raise InvalidInput(f"TRUTHGRAPH_{name.upper()} must be positive", field=name)
+        if self.max_retries < 0:
+            raise InvalidInput("TRUTHGRAPH_MAX_RETRIES must not be negative", field="max_retries")
+        if self.min_backoff_s > self.max_backoff_s:
+            raise InvalidInput("TRUTHGRAPH_MIN_BACKOFF_S must not exceed TRUTHGRAPH_MAX_BACKOFF_S", field="min_backoff_s")
+
+
+def _convert(name: str, kind: object, raw: str) -> object:
+    kind_name = kind if isinstance(kind, str) else getattr(kind, "__name__", str(kind))
+    try:
+        if kind_name == "int":
+            return int(raw)
+        if kind_name == "float":
+            return float(raw)
+    except ValueError:
+        raise InvalidInput(f"TRUTHGRAPH_{name.upper()} must be a number, got {raw!r}", field=name) from None
+    return raw
