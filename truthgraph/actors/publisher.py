@@ -13,7 +13,7 @@ from typing import Any
 import pika
 from dramatiq import Broker
 from dramatiq.common import dq_name, xq_name
-from dramatiq.errors import ConnectionError as DramatiqConnectionError
+from dramatiq.errors import BrokerConnectionError
 
 from ..domain import TaskStatus
 from ..errors import ServiceUnavailable
@@ -24,7 +24,7 @@ from .tasks import Actors, declare_actors
 
 logger = logging.getLogger(__name__)
 
-_BROKER_ERRORS = (DramatiqConnectionError, pika.exceptions.AMQPError, OSError)
+_BROKER_ERRORS = (BrokerConnectionError, pika.exceptions.AMQPError, OSError)
 
 
 class TaskPublisher:

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Install TruthGraph with its test tools and run the whole test suite (unit + integration).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install.sh requirements-test.txt
+scripts/services.sh
+exec .venv/bin/python -m pytest -p no:cacheprovider "$@"

@@ -1,0 +1,48 @@
+"""Integration fixtures: the real RabbitMQ and Redis, real gunicorn and dramatiq processes."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pika
+import pytest
+import redis
+
+from .service import RABBITMQ_URL, REDIS_URL, Service, delete_namespace, service_env
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="session", autouse=True)
+def real_services() -> None:
+    """RabbitMQ and Redis must answer: a missing server fails the run, it never skips it."""
+    try:
+        pika.BlockingConnection(pika.URLParameters(RABBITMQ_URL)).close()
+    except pika.exceptions.AMQPError as e:
+        pytest.fail(f"RabbitMQ does not answer at {RABBITMQ_URL}: {e!r}")
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.ConnectionError as e:
+        pytest.fail(f"Redis does not answer at {REDIS_URL}: {e!r}")
+
+
+def _running(tmp_path_factory: pytest.TempPathFactory, *, worker: bool = True, **overrides: str) -> Iterator[Service]:
+    tmp = tmp_path_factory.mktemp("service")
+    service = Service(env=service_env(tmp, **overrides), log_dir=tmp)
+    try:
+        service.start_api()
+        if worker:
+            service.start_worker()
+        yield service
+    except BaseException:
+        print(service.logs())
+        raise
+    finally:
+        service.stop()
+        delete_namespace(RABBITMQ_URL, REDIS_URL, service.namespace)
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """API and worker with the scripted test pipeline."""
+    yield from _running(tmp_path_factory)

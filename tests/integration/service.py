@@ -1,0 +1,170 @@
+"""Start and stop real gunicorn and dramatiq processes for integration tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import pika
+import redis
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+RABBITMQ_URL = os.environ.get("TRUTHGRAPH_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+REDIS_URL = os.environ.get("TRUTHGRAPH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(check: Callable[[], Any], *, timeout: float, interval: float = 0.1, what: str = "condition") -> Any:
+    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}; last saw {last!r}")
+
+
+@dataclass
+class Service:
+    """A running TruthGraph: one API (gunicorn) and, optionally, one worker (dramatiq)."""
+
+    env: dict[str, str]
+    log_dir: Path
+    port: int = field(default_factory=free_port)
+    api: subprocess.Popen | None = None
+    workers: list[subprocess.Popen] = field(default_factory=list)
+
+    @property
+    def namespace(self) -> str:
+        return self.env["TRUTHGRAPH_NAMESPACE"]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen:
+        log = open(self.log_dir / f"{name}-{uuid.uuid4().hex[:6]}.log", "wb")
+        return subprocess.Popen(argv, env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+
+    def start_api(self) -> None:
+        self.api = self._spawn(
+            "api",
+            [sys.executable, "-m", "gunicorn", "truthgraph.http.app:get_app()", "--bind", f"127.0.0.1:{self.port}",
+             "--workers", "2", "--graceful-timeout", "10"],
+        )
+        wait_for(self._healthy, timeout=30, what=f"gunicorn on {self.url}")
+
+    def _healthy(self) -> bool:
+        assert self.api is not None and self.api.poll() is None, f"gunicorn exited: see {self.log_dir}"
+        try:
+            return requests.get(f"{self.url}/healthz", timeout=1).status_code == 200
+        except requests.ConnectionError:
+            return False
+
+    def start_worker(self, *, wait_ready: bool = True) -> subprocess.Popen:
+        worker = self._spawn(
+            "worker",
+            [sys.executable, "-m", "dramatiq", "truthgraph.actors.worker", "--processes", "1", "--threads", "2",
+             "--worker-shutdown-timeout", "20000"],
+        )
+        self.workers.append(worker)
+        if wait_ready:
+            wait_for(lambda: self.consumers() >= len([w for w in self.workers if w.poll() is None]),
+                     timeout=60, what="the dramatiq worker to consume")
+        return worker
+
+    def consumers(self) -> int:
+        return queue_counts(self.env["TRUTHGRAPH_RABBITMQ_URL"], f"{self.namespace}.verify")[1]
+
+    def stop(self) -> None:
+        for process in [self.api, *self.workers]:
+            if process is not None and process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in [self.api, *self.workers]:
+            if process is not None:
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+    def logs(self) -> str:
+        return "\n".join(f"== {p.name}\n{p.read_text(errors='replace')[-4000:]}" for p in sorted(self.log_dir.iterdir()))
+
+    # HTTP helpers
+    def post_claim(self, claim_id: str, claim_text: str, **options: Any) -> requests.Response:
+        return requests.post(f"{self.url}/api/v1/claims/{claim_id}/verify",
+                             json={"claim_text": claim_text, "options": options}, timeout=10)
+
+    def task(self, task_id: str) -> requests.Response:
+        return requests.get(f"{self.url}/api/v1/tasks/{task_id}", timeout=10)
+
+    def wait_until_done(self, task_id: str, *, timeout: float = 60) -> dict[str, Any]:
+        def done() -> dict[str, Any] | None:
+            body = self.task(task_id).json()
+            return body if body.get("status") in ("completed", "failed") else None
+
+        return wait_for(done, timeout=timeout, interval=0.1, what=f"task {task_id} to finish")
+
+
+def queue_counts(amqp_url: str, queue: str) -> tuple[int, int]:
+    """(messages ready, consumers) of a queue; (0, 0) when it does not exist yet."""
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
+    try:
+        channel = connection.channel()
+        ok = channel.queue_declare(queue, passive=True).method
+        return ok.message_count, ok.consumer_count
+    except pika.exceptions.ChannelClosedByBroker:
+        return 0, 0
+    finally:
+        if connection.is_open:
+            connection.close()
+
+
+def delete_namespace(amqp_url: str, redis_url: str, namespace: str) -> None:
+    """Remove the queues and Redis keys a test service left behind."""
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
+    try:
+        channel = connection.channel()
+        for kind in ("verify", "ingest"):
+            for suffix in ("", ".DQ", ".XQ"):
+                channel.queue_delete(f"{namespace}.{kind}{suffix}")
+    finally:
+        connection.close()
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match=f"{namespace}*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+def service_env(tmp: Path, **overrides: str) -> dict[str, str]:
+    """The environment of a test service: its own namespace and data folder, quick backoff."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRUTHGRAPH_")}
+    env.update(
+        TRUTHGRAPH_NAMESPACE=f"tgit-{uuid.uuid4().hex[:10]}",
+        TRUTHGRAPH_RABBITMQ_URL=RABBITMQ_URL,
+        TRUTHGRAPH_REDIS_URL=REDIS_URL,
+        TRUTHGRAPH_DATA_DIR=str(tmp / "data"),
+        TRUTHGRAPH_PIPELINE="tests.support.pipelines:scripted_pipeline",
+        TRUTHGRAPH_MIN_BACKOFF_S="0.2",
+        TRUTHGRAPH_MAX_BACKOFF_S="1",
+        PYTHONPATH=str(ROOT),
+    )
+    env.update(overrides)
+    return env

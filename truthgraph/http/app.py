@@ -1,0 +1,58 @@
+"""The Falcon app factory, and ``get_app()``: the gunicorn entry point, the only place that reads the environment.
+
+Serve with ``gunicorn 'truthgraph.http.app:get_app()'``.
+"""
+
+from __future__ import annotations
+
+import falcon
+
+from ..actors.publisher import create_publisher
+from ..settings import Settings
+from ..status_store import TaskStatusStore
+from .errors import register_error_handlers
+from .openapi import build_openapi
+from .ports import Publisher, StatusStore
+from .resources.claims import ClaimVerification
+from .resources.common import TASK_PATH
+from .resources.corpora import CorpusDocuments
+from .resources.docs import DocsPage, OpenApiDocument
+from .resources.operations import Health, QueueStats, Readiness
+from .resources.tasks import TaskStatusResource
+from .resources.verdicts import VerdictResource
+from .validation import DEFAULT_MAX_UPLOAD_BYTES
+
+
+def create_app(
+    settings: Settings,
+    *,
+    store: StatusStore,
+    publisher: Publisher,
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+) -> falcon.App:
+    """The API on the given status store and task publisher.
+
+    ``settings.max_body_bytes`` bounds JSON bodies; ``max_upload_bytes`` bounds corpus uploads.
+    """
+    app = falcon.App(media_type=falcon.MEDIA_JSON)
+    register_error_handlers(app)
+    app.add_route(
+        "/api/v1/claims/{claim_id}/verify", ClaimVerification(publisher, max_body_bytes=settings.max_body_bytes)
+    )
+    app.add_route(TASK_PATH, TaskStatusResource(store))
+    app.add_route("/api/v1/verdicts/{claim_id}", VerdictResource(store))
+    app.add_route("/api/v1/corpora/{name}/documents", CorpusDocuments(publisher, max_body_bytes=max_upload_bytes))
+    app.add_route("/api/v1/queue/stats", QueueStats(publisher, store))
+    app.add_route("/healthz", Health())
+    app.add_route("/readyz", Readiness(publisher, store))
+    document = build_openapi(max_body_bytes=settings.max_body_bytes, max_upload_bytes=max_upload_bytes)
+    app.add_route("/openapi.json", OpenApiDocument(document))
+    app.add_route("/docs", DocsPage())
+    return app
+
+
+def get_app() -> falcon.App:
+    """The API configured from ``TRUTHGRAPH_*`` variables, on the real Redis and RabbitMQ."""
+    settings = Settings.from_env()
+    store = TaskStatusStore.from_url(settings.redis_url, namespace=settings.namespace, ttl_s=settings.result_ttl_s)
+    return create_app(settings, store=store, publisher=create_publisher(settings, store))

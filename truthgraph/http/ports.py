@@ -1,0 +1,51 @@
+"""What the HTTP layer needs from the task publisher and the status store (structural types)."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from ..domain import TaskStatus
+
+
+class Publisher(Protocol):
+    """Hands tasks to the message broker; see ``truthgraph.actors.publisher.TaskPublisher``."""
+
+    def submit_verification(self, *, claim_id: str, claim_text: str, options: dict[str, Any]) -> TaskStatus:
+        """Write a pending status and publish a verification task."""
+        ...
+
+    def submit_ingest(self, *, corpus: str, documents: list[dict[str, Any]]) -> TaskStatus:
+        """Write a pending status and publish a corpus-ingestion task."""
+        ...
+
+    def queue_stats(self) -> dict[str, Any]:
+        """Messages ready and in flight per queue, dead letters and consumers."""
+        ...
+
+    def ping(self) -> None:
+        """Raise ``ServiceUnavailable`` unless the broker answers."""
+        ...
+
+
+class StatusStore(Protocol):
+    """Reads task status records; see ``truthgraph.status_store.TaskStatusStore``."""
+
+    def get(self, task_id: str) -> TaskStatus | None:
+        """The record of a task, or None when unknown or expired."""
+        ...
+
+    def latest_for_claim(self, claim_id: str) -> TaskStatus | None:
+        """The most recently submitted task for a claim."""
+        ...
+
+    def latest_verdict_for_claim(self, claim_id: str) -> TaskStatus | None:
+        """The most recently completed verification task for a claim."""
+        ...
+
+    def counts(self) -> dict[str, int]:
+        """How many live records are in each state."""
+        ...
+
+    def ping(self) -> bool:
+        """Whether the store answers; raises ``ServiceUnavailable`` when it does not."""
+        ...

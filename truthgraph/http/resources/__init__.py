@@ -1,0 +1,1 @@
+"""Small resource classes, one concern each; they raise errors and leave the HTTP mapping to ``errors``."""

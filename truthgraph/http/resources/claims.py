@@ -1,0 +1,24 @@
+"""POST /api/v1/claims/{claim_id}/verify: queue a claim for verification."""
+
+from __future__ import annotations
+
+import falcon
+
+from ..ports import Publisher
+from ..validation import check_claim_id, parse_verify_request, read_json_object
+from .common import accepted
+
+
+class ClaimVerification:
+    """Validates a claim and hands it to the broker; answers 202 and the task's URL."""
+
+    def __init__(self, publisher: Publisher, *, max_body_bytes: int) -> None:
+        self.publisher = publisher
+        self.max_body_bytes = max_body_bytes
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, claim_id: str) -> None:
+        """Queue the claim in the body for verification."""
+        check_claim_id(claim_id)
+        claim_text, options = parse_verify_request(read_json_object(req, limit=self.max_body_bytes))
+        status = self.publisher.submit_verification(claim_id=claim_id, claim_text=claim_text, options=options)
+        accepted(resp, status)

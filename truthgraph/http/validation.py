@@ -1,0 +1,268 @@
+"""Request bodies and path parameters: read them safely and check them against the documented rules.
+
+Transport problems become Falcon errors (400, 411, 413, 415); broken field rules become
+:class:`~truthgraph.errors.InvalidInput` (422) naming the field.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import falcon
+
+from ..errors import InvalidInput
+
+#: Largest accepted corpus-upload body, in bytes (an upload carries up to 1,000 documents).
+DEFAULT_MAX_UPLOAD_BYTES = 8 * 1024 * 1024
+#: Deepest accepted nesting of JSON arrays and objects.
+MAX_JSON_DEPTH = 32
+#: Longest accepted claim, in characters.
+MAX_CLAIM_CHARS = 5000
+#: Most corpora one verification may search.
+MAX_CORPUS_IDS = 10
+#: Accepted range of ``options.top_k``.
+MIN_TOP_K, MAX_TOP_K = 1, 20
+#: Most documents in one upload.
+MAX_DOCUMENTS = 1000
+#: Longest accepted document id, title and text, in characters.
+MAX_DOCUMENT_ID_CHARS, MAX_DOCUMENT_TITLE_CHARS, MAX_DOCUMENT_TEXT_CHARS = 256, 1000, 20_000
+
+#: Claim ids and task ids.
+ID_PATTERN = r"[A-Za-z0-9._:-]{1,128}"
+#: Corpus names.
+CORPUS_PATTERN = r"[A-Za-z0-9._-]{1,64}"
+#: Keys accepted in ``options`` of a verification request.
+VERIFY_OPTIONS = ("corpus_ids", "top_k")
+
+_ID = re.compile(ID_PATTERN)
+_CORPUS = re.compile(CORPUS_PATTERN)
+_READ_CHUNK = 64 * 1024
+# A JSON string, escapes included; removed before counting brackets so "[" inside text does not count.
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_OPENERS = frozenset(b"[{")
+
+
+# --- path parameters -------------------------------------------------------------------------
+
+
+def check_claim_id(claim_id: str) -> str:
+    """Return ``claim_id`` if it matches :data:`ID_PATTERN`."""
+    return _check_id(claim_id, "claim_id")
+
+
+def check_task_id(task_id: str) -> str:
+    """Return ``task_id`` if it matches :data:`ID_PATTERN`."""
+    return _check_id(task_id, "task_id")
+
+
+def check_corpus_name(name: str, field: str = "name") -> str:
+    """Return a corpus name if it matches :data:`CORPUS_PATTERN`."""
+    if not isinstance(name, str) or not _CORPUS.fullmatch(name):
+        raise InvalidInput(f"{field} must match {CORPUS_PATTERN}", field=field)
+    return name
+
+
+def _check_id(value: str, field: str) -> str:
+    if not _ID.fullmatch(value):
+        raise InvalidInput(f"{field} must match {ID_PATTERN}", field=field)
+    return value
+
+
+# --- the body --------------------------------------------------------------------------------
+
+
+def read_json_object(req: falcon.Request, *, limit: int) -> dict[str, Any]:
+    """Read a JSON object body of at most ``limit`` bytes: media type, size, encoding, depth, syntax."""
+    require_json(req)
+    return parse_json_object(read_body(req, limit=limit))
+
+
+def require_json(req: falcon.Request) -> None:
+    """Accept ``application/json``, optionally with ``charset=utf-8``; anything else is a 415."""
+    if not req.content_type:
+        raise _unsupported("the request needs Content-Type: application/json")
+    media_type, params = falcon.parse_header(req.content_type)
+    if media_type.strip().lower() != falcon.MEDIA_JSON:
+        raise _unsupported("the request body must be application/json")
+    charset = params.get("charset")
+    if charset is not None and charset.strip().lower() not in ("utf-8", "utf8"):
+        raise _unsupported("application/json bodies must be encoded as UTF-8")
+
+
+def read_body(req: falcon.Request, *, limit: int) -> bytes:
+    """Read the raw body, refusing (413) as soon as it is known to exceed ``limit`` bytes."""
+    length = req.content_length  # an unparsable Content-Length is a 400 from Falcon
+    if length is not None:
+        if length > limit:
+            raise _too_large(limit)
+        stream = req.bounded_stream
+    elif req.env.get("wsgi.input_terminated"):  # chunked body on a server that marks its end (gunicorn)
+        stream = req.stream
+    elif "chunked" in (req.get_header("Transfer-Encoding") or "").lower():
+        raise falcon.HTTPLengthRequired(
+            title="Length required", description="this server needs a Content-Length for request bodies"
+        )
+    else:
+        return b""
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        chunk = stream.read(min(_READ_CHUNK, limit + 1 - total))
+        if not chunk:
+            return b"".join(chunks)
+        total += len(chunk)
+        if total > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+
+
+def parse_json_object(raw: bytes) -> dict[str, Any]:
+    """Decode UTF-8 JSON, refusing deep nesting before the parser sees it; the top level must be an object."""
+    if not raw.strip():
+        raise _bad_json("the request body is empty")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _bad_json("the request body is not valid UTF-8") from None
+    check_json_depth(raw)
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as e:  # JSONDecodeError is a ValueError; so is an over-long integer
+        raise _bad_json(f"the request body is not valid JSON: {_clip(str(e), 200)}") from None
+    if not isinstance(data, dict):
+        raise InvalidInput("the request body must be a JSON object", field="body")
+    return data
+
+
+def check_json_depth(raw: bytes, max_depth: int = MAX_JSON_DEPTH) -> None:
+    """Refuse JSON whose arrays and objects nest deeper than ``max_depth``, without parsing it."""
+    brackets = _JSON_STRING.sub(b"", raw).translate(None, _NOT_BRACKETS)
+    if brackets.count(b"[") + brackets.count(b"{") <= max_depth:
+        return
+    depth = 0
+    for byte in brackets:
+        if byte in _OPENERS:
+            depth += 1
+            if depth > max_depth:
+                raise _bad_json(f"the request body nests arrays and objects deeper than {max_depth} levels")
+        else:
+            depth -= 1
+
+
+# --- field rules -----------------------------------------------------------------------------
+
+
+def parse_verify_request(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The claim text and options of a verification request."""
+    _reject_unknown(body, ("claim_text", "options"), prefix="")
+    if "claim_text" not in body:
+        raise InvalidInput("claim_text is required", field="claim_text")
+    claim_text = check_text(body["claim_text"], "claim_text", max_chars=MAX_CLAIM_CHARS)
+    return claim_text, parse_verify_options(body.get("options"))
+
+
+def parse_verify_options(options: Any) -> dict[str, Any]:
+    """The options of a verification request; only the keys the client gave."""
+    if options is None:
+        return {}
+    if not isinstance(options, dict):
+        raise InvalidInput("options must be an object", field="options")
+    _reject_unknown(options, VERIFY_OPTIONS, prefix="options.")
+    parsed: dict[str, Any] = {}
+    if "corpus_ids" in options:
+        corpus_ids = options["corpus_ids"]
+        if not isinstance(corpus_ids, list) or not 1 <= len(corpus_ids) <= MAX_CORPUS_IDS:
+            raise InvalidInput(
+                f"options.corpus_ids must be a list of 1 to {MAX_CORPUS_IDS} corpus names", field="options.corpus_ids"
+            )
+        parsed["corpus_ids"] = [
+            check_corpus_name(name, f"options.corpus_ids[{i}]") for i, name in enumerate(corpus_ids)
+        ]
+    if "top_k" in options:
+        top_k = options["top_k"]
+        if type(top_k) is not int or not MIN_TOP_K <= top_k <= MAX_TOP_K:
+            raise InvalidInput(
+                f"options.top_k must be an integer from {MIN_TOP_K} to {MAX_TOP_K}", field="options.top_k"
+            )
+        parsed["top_k"] = top_k
+    return parsed
+
+
+def parse_ingest_request(body: dict[str, Any]) -> list[dict[str, str]]:
+    """The documents of a corpus upload, each ``{"id", "title", "text"}``."""
+    _reject_unknown(body, ("documents",), prefix="")
+    documents = body.get("documents")
+    if not isinstance(documents, list) or not 1 <= len(documents) <= MAX_DOCUMENTS:
+        raise InvalidInput(f"documents must be a list of 1 to {MAX_DOCUMENTS} documents", field="documents")
+    parsed: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for i, document in enumerate(documents):
+        where = f"documents[{i}]"
+        if not isinstance(document, dict):
+            raise InvalidInput(f"{where} must be an object", field=where)
+        _reject_unknown(document, ("id", "title", "text"), prefix=f"{where}.")
+        for name in ("id", "title", "text"):
+            if name not in document:
+                raise InvalidInput(f"{where}.{name} is required", field=f"{where}.{name}")
+        doc_id = check_text(document["id"], f"{where}.id", max_chars=MAX_DOCUMENT_ID_CHARS)
+        if doc_id in seen:
+            raise InvalidInput(f"{where}.id repeats an earlier document id", field=f"{where}.id")
+        seen.add(doc_id)
+        title = check_text(document["title"], f"{where}.title", max_chars=MAX_DOCUMENT_TITLE_CHARS, allow_blank=True)
+        text = check_text(document["text"], f"{where}.text", max_chars=MAX_DOCUMENT_TEXT_CHARS)
+        parsed.append({"id": doc_id, "title": title, "text": text})
+    return parsed
+
+
+def check_text(value: Any, field: str, *, max_chars: int, allow_blank: bool = False) -> str:
+    """Return ``value`` if it is a string of at most ``max_chars`` characters, encodable and NUL-free."""
+    if not isinstance(value, str):
+        raise InvalidInput(f"{field} must be a string", field=field)
+    if not allow_blank and not value.strip():
+        raise InvalidInput(f"{field} must not be blank", field=field)
+    if len(value) > max_chars:
+        raise InvalidInput(f"{field} must be at most {max_chars} characters long", field=field)
+    if "\x00" in value:
+        raise InvalidInput(f"{field} must not contain NUL characters", field=field)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(f"{field} must not contain unpaired surrogates", field=field) from None
+    return value
+
+
+def _reject_unknown(data: dict[str, Any], known: tuple[str, ...], *, prefix: str) -> None:
+    for key in data:
+        if key not in known:
+            name = prefix + _clip(_printable(key), 64)
+            raise InvalidInput(f"{name} is not a known field; expected {', '.join(known)}", field=name)
+
+
+def _printable(text: str) -> str:
+    """``text`` with control characters and unpaired surrogates escaped, safe to echo back."""
+    return json.dumps(text)[1:-1]
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed in JSON")
+
+
+def _bad_json(description: str) -> falcon.HTTPBadRequest:
+    return falcon.HTTPBadRequest(title="Invalid JSON", description=description)
+
+
+def _unsupported(description: str) -> falcon.HTTPUnsupportedMediaType:
+    return falcon.HTTPUnsupportedMediaType(title="Unsupported media type", description=description)
+
+
+def _too_large(limit: int) -> falcon.HTTPContentTooLarge:
+    return falcon.HTTPContentTooLarge(
+        title="Request body too large", description=f"the request body must be at most {limit} bytes"
+    )
