@@ -1,0 +1,133 @@
+"""Calibrated confidence: ECE, temperature and threshold fitting, the saved calibration."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from truthgraph.domain import Label
+from truthgraph.verification.aggregation import VERDICT_ORDER, Aggregator
+from truthgraph.verification.calibration import (
+    CALIBRATION_FILENAME,
+    Calibrator,
+    expected_calibration_error,
+    fit_calibrator,
+    fit_temperature,
+    fit_thresholds,
+    negative_log_likelihood,
+)
+
+
+def test_ece_of_known_inputs() -> None:
+    # One bin (0.8, 0.9]: accuracy 0.75 against confidence 0.9.
+    assert expected_calibration_error([0.9, 0.9, 0.9, 0.9], [1, 1, 1, 0]) == pytest.approx(0.15)
+    # Two bins of two: |0.5 - 0.55| and |1.0 - 0.95|, equally weighted.
+    assert expected_calibration_error([0.55, 0.55, 0.95, 0.95], [1, 0, 1, 1]) == pytest.approx(0.05)
+    # Bin edges are closed on the right: 0.1 and 0.2 fall in different bins of ten.
+    assert expected_calibration_error([0.1, 0.2], [False, False]) == pytest.approx(0.15)
+    assert expected_calibration_error([0.0, 1.0], [False, True]) == 0.0
+    assert expected_calibration_error([0.7, 0.7], [1, 0], bins=1) == pytest.approx(0.2)
+    assert expected_calibration_error([], []) == 0.0
+
+
+def test_ece_is_near_zero_for_calibrated_confidences() -> None:
+    rng = np.random.default_rng(1)
+    confidence = rng.uniform(0.34, 1.0, 50_000)
+    correct = rng.random(50_000) < confidence
+    assert expected_calibration_error(confidence, correct) < 0.01
+
+
+def test_ece_rejects_mismatched_inputs() -> None:
+    with pytest.raises(ValueError):
+        expected_calibration_error([0.5], [True, False])
+
+
+def _sample(temperature: float, n: int, seed: int) -> tuple[np.ndarray, list[Label]]:
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(0.0, 3.0, size=(n, 3))
+    p = np.exp(logits / temperature)
+    p /= p.sum(axis=1, keepdims=True)
+    draws = (rng.random((n, 1)) > p.cumsum(axis=1)).sum(axis=1)
+    return logits, [VERDICT_ORDER[min(k, 2)] for k in draws]
+
+
+@pytest.mark.parametrize("temperature", [0.5, 1.0, 2.5])
+def test_temperature_fit_recovers_a_known_temperature(temperature: float) -> None:
+    logits, labels = _sample(temperature, 20_000, seed=7)
+    fitted = fit_temperature(logits, labels)
+    assert fitted == pytest.approx(temperature, rel=0.08)
+    assert negative_log_likelihood(logits, labels, fitted) <= negative_log_likelihood(logits, labels, 1.0) + 1e-9
+
+
+def test_temperature_fit_on_separable_data_hits_the_lower_bound() -> None:
+    logits = np.array([[2.0, 0.0, 0.0], [0.0, 3.0, 0.0]])
+    assert fit_temperature(logits, [Label.SUPPORTED, Label.REFUTED]) == pytest.approx(0.01)
+
+
+def test_threshold_fit_recovers_a_known_rule() -> None:
+    rng = np.random.default_rng(3)
+    support, refute = rng.random(3000), rng.random(3000)
+    rule = Aggregator(support_threshold=0.7, refute_threshold=0.3)
+    labels = [rule.decide([[s, r, 0.0]]).label for s, r in zip(support, refute)]
+    t_s, t_r = fit_thresholds(support, refute, labels)
+    assert t_s == pytest.approx(0.7, abs=0.03)
+    assert t_r == pytest.approx(0.3, abs=0.03)
+
+
+def test_fit_calibrator_fits_thresholds_then_temperature_and_reports() -> None:
+    rng = np.random.default_rng(5)
+    n = 3000
+    which = rng.integers(0, 3, n)
+    support = np.where(which == 0, rng.uniform(0.4, 1.0, n), rng.uniform(0.0, 0.5, n))
+    refute = np.where(which == 1, rng.uniform(0.4, 1.0, n), rng.uniform(0.0, 0.5, n))
+    labels = [VERDICT_ORDER[k] for k in which]
+    calibrator = fit_calibrator(support, refute, labels, info={"fitted_on": "synthetic"})
+    fit = calibrator.info["fit"]
+    assert calibrator.info["fitted_on"] == "synthetic"
+    assert fit["n"] == n and sum(fit["label_counts"].values()) == n
+    assert fit["fitted"]["macro_f1"] >= fit["default_thresholds"]["macro_f1"]
+    assert fit["fitted"]["nll"] <= fit["fitted_thresholds_raw"]["nll"] + 1e-9
+    assert 0.3 < calibrator.support_threshold < 0.6 and 0.3 < calibrator.refute_threshold < 0.6
+
+
+def test_fit_calibrator_needs_claims() -> None:
+    with pytest.raises(ValueError):
+        fit_calibrator([], [], [])
+
+
+def test_apply_rescales_probabilities_and_keeps_the_label() -> None:
+    decision = Aggregator().decide([[0.8, 0.1, 0.1]])
+    softer = Calibrator(temperature=2.0).apply(decision)
+    sharper = Calibrator(temperature=0.5).apply(decision)
+    assert softer.label is sharper.label is decision.label
+    assert sum(softer.probabilities.values()) == pytest.approx(1.0)
+    assert sharper.confidence > decision.confidence > softer.confidence
+    assert softer.temperature == 2.0
+    assert Calibrator().apply(decision).probabilities == pytest.approx(decision.probabilities)
+
+
+def test_aggregator_carries_the_calibrated_thresholds() -> None:
+    rule = Calibrator(support_threshold=0.3, refute_threshold=0.8).aggregator()
+    assert rule.parameters() == {"support_threshold": 0.3, "refute_threshold": 0.8, "min_retrieval_score": None}
+
+
+def test_save_load_round_trip(tmp_path) -> None:
+    calibrator = Calibrator(temperature=1.7, support_threshold=0.45, refute_threshold=0.55, info={"n": 3})
+    path = tmp_path / CALIBRATION_FILENAME
+    calibrator.save(path)
+    loaded = Calibrator.load(path)
+    assert loaded.to_dict() == calibrator.to_dict()
+    assert Calibrator.for_model(tmp_path).temperature == 1.7
+
+
+def test_without_a_file_the_calibrator_is_the_identity(tmp_path) -> None:
+    assert Calibrator.for_model(tmp_path).is_identity
+    assert Calibrator.for_model(None).is_identity
+    assert not Calibrator(temperature=1.2).is_identity
+
+
+def test_bad_calibrations_are_rejected() -> None:
+    with pytest.raises(ValueError):
+        Calibrator(temperature=0.0)
+    with pytest.raises(ValueError):
+        Calibrator.from_dict({"format_version": 99})

@@ -1,0 +1,312 @@
+"""The evaluation harness: metrics, the open-mode split, baselines, reports, and runs with a fake stance model."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from truthgraph.domain import Evidence, Label, Passage, Verdict
+from truthgraph.errors import InvalidInput
+from truthgraph.verification.calibration import Calibrator
+from truthgraph.verification.evaluation.baselines import (
+    claim_only_predictions,
+    has_negation,
+    word_overlap_label,
+)
+from truthgraph.verification.evaluation.cli import (
+    Models,
+    add_calibrate_command,
+    add_eval_command,
+    calibrate,
+    evaluate,
+)
+from truthgraph.verification.evaluation.dataset import (
+    ClaimRecord,
+    GoldEvidence,
+    corpus_from_claims,
+    drops_evidence,
+    load_claims,
+    open_split,
+)
+from truthgraph.verification.evaluation.metrics import (
+    confusion,
+    label_accuracy,
+    macro_f1,
+    per_class,
+    recall_at_k,
+)
+from truthgraph.verification.evaluation.report import build_report, format_report
+from truthgraph.verification.evaluation.runner import ClaimOutcome, Run, retrieved_from_evidence, run_oracle
+
+SUP, REF, NEI = (label.value for label in (Label.SUPPORTED, Label.REFUTED, Label.NOT_ENOUGH_INFO))
+
+REPORT_KEYS = {
+    "n", "label_accuracy", "macro_f1", "per_class", "ece", "recall_at_5", "claims_per_second", "baselines",
+    "mode", "file", "model", "timings",
+}
+
+
+# -- metrics ---------------------------------------------------------------------------------------------------
+
+
+def test_metrics_on_hand_made_predictions() -> None:
+    expected = [SUP, SUP, SUP, REF, REF, NEI]
+    predicted = [SUP, SUP, REF, REF, NEI, NEI]
+    assert label_accuracy(expected, predicted) == pytest.approx(4 / 6)
+    scores = per_class(expected, predicted, [SUP, REF, NEI])
+    assert scores[SUP] == {
+        "precision": 1.0, "recall": pytest.approx(2 / 3), "f1": pytest.approx(0.8), "support": 3, "predicted": 2
+    }
+    assert (scores[REF]["precision"], scores[REF]["recall"], scores[REF]["f1"]) == (0.5, 0.5, 0.5)
+    assert (scores[NEI]["precision"], scores[NEI]["recall"]) == (0.5, 1.0)
+    assert scores[NEI]["f1"] == pytest.approx(2 / 3)
+    assert macro_f1(expected, predicted) == pytest.approx((0.8 + 0.5 + 2 / 3) / 3)
+    assert confusion(expected, predicted, [SUP, REF, NEI])[SUP] == {SUP: 2, REF: 1, NEI: 0}
+
+
+def test_macro_f1_averages_over_expected_labels_only() -> None:
+    # No claim is expected NEI: predicting it costs accuracy and recall, but NEI adds no zero to the average.
+    expected, predicted = [SUP, REF, REF], [SUP, REF, NEI]
+    assert macro_f1(expected, predicted) == pytest.approx((1.0 + 2 / 3) / 2)
+    scores = per_class(expected, predicted, [SUP, REF, NEI])
+    assert scores[NEI] == {"precision": 0.0, "recall": None, "f1": 0.0, "support": 0, "predicted": 1}
+    assert per_class([SUP], [SUP], [NEI])[NEI]["f1"] is None
+
+
+def test_metrics_of_nothing() -> None:
+    assert label_accuracy([], []) == 0.0 and macro_f1([], []) == 0.0
+    assert recall_at_k([], [], 5) is None
+    with pytest.raises(ValueError):
+        label_accuracy([SUP], [])
+
+
+def test_recall_at_k() -> None:
+    retrieved = [["a", "b", "c"], ["x", "y", "z", "w", "v", "g"], ["g"]]
+    gold = [{"c"}, {"g"}, {"h", "g"}]
+    assert recall_at_k(retrieved, gold, 5) == pytest.approx(2 / 3)
+    assert recall_at_k(retrieved, gold, 6) == 1.0
+    assert recall_at_k(retrieved, gold, 2) == pytest.approx(1 / 3)
+
+
+# -- the open-mode split ---------------------------------------------------------------------------------------
+
+
+def test_the_hash_split_is_sha256_modulo_three() -> None:
+    ids = [f"claim-{i}" for i in range(3000)]
+    chosen = [i for i in ids if drops_evidence(i)]
+    assert chosen == [i for i in ids if int(hashlib.sha256(i.encode()).hexdigest(), 16) % 3 == 0]
+    assert 900 < len(chosen) < 1100
+
+
+def _claim(cid: str, label: str, *texts: str) -> ClaimRecord:
+    return ClaimRecord(cid, f"claim {cid}", Label(label), tuple(GoldEvidence("T", t) for t in texts))
+
+
+def _ids(held: bool, n: int, prefix: str) -> list[str]:
+    found = [f"{prefix}{i}" for i in range(100) if drops_evidence(f"{prefix}{i}") == held]
+    return found[:n]
+
+
+def test_open_split_holds_back_a_third_and_expects_not_enough_info() -> None:
+    (held,) = _ids(True, 1, "h")
+    kept, orphan, missing = _ids(False, 3, "k")
+    (nei,) = _ids(False, 1, "n")
+    claims = [
+        _claim(held, SUP, "held text", "shared text"),
+        _claim(kept, REF, "kept text", "shared text"),
+        _claim(orphan, SUP, "shared text"),
+        _claim(missing, SUP, "text nowhere in the corpus"),
+        _claim(nei, NEI),
+    ]
+    corpus = [Passage(f"p{i}", "T", t) for i, t in enumerate(["held text", "  kept text ", "shared text", "other"])]
+    split = open_split(claims, corpus)
+    assert [p.id for p in split.passages] == ["p1", "p3"]
+    assert [label.value for label in split.expected] == [NEI, REF, NEI, SUP, NEI]
+    assert split.in_recall == [False, True, False, False, False]
+    assert split.gold_ids[1] == frozenset({"p1"})
+    assert split.summary() == {
+        "corpus_passages": 2, "removed_passages": 2, "held_back_claims": 1, "orphaned_claims": 1,
+        "gold_not_in_corpus": 1, "recall_claims": 1,
+    }
+
+
+def test_corpus_from_claims_has_one_passage_per_distinct_text() -> None:
+    corpus = corpus_from_claims([_claim("a", SUP, "one", "two"), _claim("b", REF, "two ")])
+    assert [p.text for p in corpus] == ["one", "two"]
+    assert len({p.id for p in corpus}) == 2
+
+
+def test_load_claims_reads_the_format_and_rejects_bad_lines(tmp_path: Path) -> None:
+    path = tmp_path / "claims.jsonl"
+    rows = [
+        {"id": "a", "claim": "A.", "label": SUP, "evidence": [{"title": None, "text": "x"}], "source": "s"},
+        {"id": "b", "claim": "B.", "label": NEI, "evidence": []},
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n\n")
+    claims = load_claims(path)
+    assert claims[0].evidence == (GoldEvidence("", "x"),) and claims[1].label is Label.NOT_ENOUGH_INFO
+    assert len(load_claims(path, limit=1)) == 1
+    path.write_text(json.dumps({"id": "c", "claim": "C.", "label": "TRUE"}))
+    with pytest.raises(InvalidInput, match="line 1"):
+        load_claims(path)
+
+
+# -- baselines ------------------------------------------------------------------------------------------------
+
+
+def test_claim_only_learns_a_cue_from_the_other_folds() -> None:
+    subjects = ["cats", "dogs", "birds", "fish", "cows", "owls", "bees", "ants", "frogs", "bats"] * 4
+    claims = [f"{s} can {'not ' if i % 2 else ''}swim number {i}" for i, s in enumerate(subjects)]
+    labels = [REF if i % 2 else SUP for i in range(len(claims))]
+    ids = [f"c{i}" for i in range(len(claims))]
+    predictions = claim_only_predictions(ids, claims, labels)
+    assert label_accuracy(labels, predictions) > 0.9
+    assert claim_only_predictions(["x"], ["alone"], [SUP]) == [NEI]
+    assert claim_only_predictions(["x", "y"], ["a b", "a c"], [SUP, SUP]) == [SUP, SUP]
+
+
+def test_word_overlap_rule() -> None:
+    assert word_overlap_label("Paris is the capital of France", ["Paris is the capital city of France."]) == SUP
+    assert word_overlap_label("Paris is not the capital of France", ["Paris is the capital of France."]) == REF
+    assert word_overlap_label("Paris isn't the capital of France", ["Paris is the capital of France."]) == REF
+    assert word_overlap_label("Paris is the capital of France", ["Bananas are yellow."]) == NEI
+    assert word_overlap_label("Paris is the capital of France", []) == NEI
+    assert has_negation("He never went") and has_negation("It doesn’t") and not has_negation("Notable nobles")
+
+
+# -- reports and runs ------------------------------------------------------------------------------------------
+
+
+class FakeStanceModel:
+    """Entails when the evidence says "confirms", contradicts when it says "denies", else neutral."""
+
+    name = "fake-stance"
+
+    def predict(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        rows = []
+        for evidence, _claim in pairs:
+            if "confirms" in evidence:
+                rows.append([0.9, 0.05, 0.05])
+            elif "denies" in evidence:
+                rows.append([0.05, 0.9, 0.05])
+            else:
+                rows.append([0.1, 0.1, 0.8])
+        return np.asarray(rows, dtype=np.float64).reshape(len(pairs), 3)
+
+
+class FakePipeline:
+    """Judges by the fake stance model's rule over the given passages' texts."""
+
+    def judge(self, claim_text: str, passages: Sequence[Passage], progress=None) -> Verdict:
+        texts = " ".join(p.text for p in passages)
+        label = Label.NOT_ENOUGH_INFO
+        if "confirms" in texts or "denies" in texts:
+            label = Label.SUPPORTED if "confirms" in texts else Label.REFUTED
+        evidence = [Evidence(p.id, p.corpus, p.title, p.text, 1.0) for p in passages]
+        return Verdict(claim_text, label, 0.8, evidence, timings_ms={"stance": 2.0, "total": 3.0}, model="fake")
+
+    def verify(self, claim_text: str, options=None, progress=None) -> Verdict:
+        raise AssertionError("oracle mode never retrieves")
+
+
+def _write_dataset(tmp_path: Path, n: int = 30) -> tuple[Path, Path]:
+    claims, corpus = [], []
+    for i in range(n):
+        label = (SUP, REF, NEI)[i % 3]
+        word = {SUP: "confirms", REF: "denies", NEI: "mentions"}[label]
+        text = f"The registry of town{i} {word} that town{i} has a bridge{i}."
+        evidence = [] if label == NEI else [{"title": f"Town{i}", "text": text}]
+        claims.append({"id": f"t-{i}", "claim": f"Town{i} has a bridge{i}.", "label": label, "evidence": evidence})
+        corpus.append({"id": f"doc-{i}", "title": f"Town{i}", "text": text})
+    corpus.append({"id": "noise", "title": "Noise", "text": "Nothing here about bridges."})
+    claims_path, corpus_path = tmp_path / "claims.jsonl", tmp_path / "corpus.jsonl"
+    claims_path.write_text("".join(json.dumps(c) + "\n" for c in claims))
+    corpus_path.write_text("".join(json.dumps(c) + "\n" for c in corpus))
+    return claims_path, corpus_path
+
+
+def test_oracle_run_with_a_fake_pipeline_reports_every_key(tmp_path: Path) -> None:
+    claims_path, _ = _write_dataset(tmp_path)
+    run = run_oracle(FakePipeline(), load_claims(claims_path))
+    report = build_report(run, mode="oracle", file="claims.jsonl", timings_s={"load": 0.1})
+    assert REPORT_KEYS <= set(report)
+    assert report["n"] == 30 and report["label_accuracy"] == 1.0 and report["macro_f1"] == 1.0
+    assert report["recall_at_5"] is None and report["model"] == "fake"
+    assert report["ece"] == pytest.approx(0.2)
+    assert set(report["per_class"]) == {SUP, REF, NEI}
+    assert set(report["baselines"]) == {"claim_only", "word_overlap"}
+    assert all("label_accuracy" in b for b in report["baselines"].values())
+    assert report["timings"]["per_claim_mean_ms"] == {"stance": 2.0, "total": 3.0}
+    assert {"load", "verify", "baselines"} <= set(report["timings"]["stages_s"])
+    json.dumps(report)
+    assert "claims.jsonl" in format_report(report)
+
+
+def test_retrieved_passages_can_be_read_from_evidence() -> None:
+    evidence = [Evidence("b", "c", "", "s", 0.2), Evidence("a", "c", "", "s", 0.9), Evidence("b", "c", "", "t", 0.2)]
+    assert retrieved_from_evidence(Verdict("x", Label.SUPPORTED, 0.5, evidence)) == ("a", "b")
+
+
+def test_end_to_end_oracle_with_the_real_pipeline_and_a_fake_stance_model(tmp_path: Path) -> None:
+    claims_path, _ = _write_dataset(tmp_path)
+    report = evaluate(str(claims_path), Models(FakeStanceModel()), mode="oracle")
+    assert report["label_accuracy"] == 1.0 and report["model"] == "fake-stance"
+    assert report["calibration"]["temperature"] == 1.0
+    assert set(report["timings"]["per_claim_mean_ms"]) == {"stance", "aggregation", "total"}
+
+
+def test_end_to_end_open_mode_holds_back_evidence_and_measures_recall(tmp_path: Path) -> None:
+    claims_path, corpus_path = _write_dataset(tmp_path)
+    report = evaluate(str(claims_path), Models(FakeStanceModel()), mode="open", corpus_path=str(corpus_path))
+    held = sum(drops_evidence(f"t-{i}") for i in range(30) if i % 3 != 2)
+    assert report["protocol"]["held_back_claims"] == held > 0
+    assert report["protocol"]["recall_claims"] == 20 - held
+    assert report["recall_at_5"] == 1.0
+    assert report["label_accuracy"] == 1.0
+    assert report["per_class"][NEI]["support"] == 10 + held
+    assert report["corpus"] == "corpus.jsonl" and report["timings"]["stages_s"]["index"] >= 0
+    assert report["baselines"]["word_overlap"]["label_accuracy"] < 1.0
+
+
+def test_open_mode_without_a_corpus_uses_the_claims_own_evidence(tmp_path: Path) -> None:
+    claims_path, _ = _write_dataset(tmp_path)
+    report = evaluate(str(claims_path), Models(FakeStanceModel()), mode="open", limit=12)
+    assert report["n"] == 12 and report["corpus"] == "gold evidence of the claims"
+
+
+def test_calibrate_fits_on_the_open_protocol(tmp_path: Path) -> None:
+    claims_path, corpus_path = _write_dataset(tmp_path)
+    calibrator = calibrate(str(claims_path), Models(FakeStanceModel()), corpus_path=str(corpus_path))
+    assert calibrator.info["fitted_on"] == "claims.jsonl" and calibrator.info["model"] == "fake-stance"
+    assert calibrator.info["fit"]["fitted"]["label_accuracy"] == 1.0
+    out = tmp_path / "calibration.json"
+    calibrator.save(out)
+    assert Calibrator.load(out).temperature == calibrator.temperature
+
+
+def test_evaluate_rejects_bad_arguments(tmp_path: Path) -> None:
+    claims_path, _ = _write_dataset(tmp_path, n=3)
+    with pytest.raises(InvalidInput):
+        evaluate(str(claims_path), Models(FakeStanceModel()), mode="closed")
+    with pytest.raises(InvalidInput):
+        evaluate(str(claims_path), Models(FakeStanceModel()), limit=0)
+
+
+def test_commands_parse_their_arguments() -> None:
+    parser = argparse.ArgumentParser()
+    commands = parser.add_subparsers(dest="command")
+    add_eval_command(commands)
+    add_calibrate_command(commands)
+    argv = ["eval", "c.jsonl", "--mode", "open", "--corpus", "k.jsonl", "--json", "o.json", "--limit", "5"]
+    args = parser.parse_args(argv)
+    assert (args.claims, args.mode, args.corpus) == ("c.jsonl", "open", "k.jsonl")
+    assert (args.json_out, args.limit) == ("o.json", 5)
+    assert callable(args.func)
+    args = parser.parse_args(["calibrate", "cal.jsonl", "--out", "calibration.json"])
+    assert args.out == "calibration.json" and args.corpus is None and callable(args.func)

@@ -1,0 +1,253 @@
+"""The evidence db: corpora, passages, BM25 search, stored vectors."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from truthgraph.domain import Passage
+from truthgraph.errors import CorpusNotFound, InvalidInput
+from truthgraph.evidence_store import EvidenceStore, fts_query, validate_document
+
+DOCS = [
+    {"id": "paris", "title": "Paris", "text": "Paris is the capital and largest city of France."},
+    {"id": "berlin", "title": "Berlin", "text": "Berlin is the capital of Germany."},
+    {"id": "moon", "title": "Moon", "text": "The Moon is Earth's only natural satellite."},
+]
+
+
+@pytest.fixture
+def db(tmp_path) -> EvidenceStore:
+    return EvidenceStore(tmp_path / "evidence.sqlite3")
+
+
+def unit_rows(n: int, dim: int = 4) -> np.ndarray:
+    rows = np.eye(n, dim, dtype=np.float32)
+    return rows
+
+
+def test_create_list_and_delete_corpus(db):
+    assert db.create_corpus("geo", description="places", passages=DOCS)
+    [info] = db.list_corpora()
+    assert (info.name, info.description, info.passage_count, info.embedder) == ("geo", "places", 3, None)
+    assert db.has_corpus("geo")
+    db.delete_corpus("geo")
+    assert db.list_corpora() == []
+    assert db.bm25_search("capital", [], 5) == []
+
+
+def test_unknown_corpus_raises_corpus_not_found(db):
+    with pytest.raises(CorpusNotFound):
+        db.corpus("nope")
+    with pytest.raises(CorpusNotFound):
+        db.delete_corpus("nope")
+    with pytest.raises(CorpusNotFound):
+        db.bm25_search("x", ["nope"], 3)
+    with pytest.raises(CorpusNotFound):
+        db.vectors(["nope"], "e")
+    with pytest.raises(CorpusNotFound):
+        db.add_passages("nope", DOCS)
+
+
+def test_create_existing_corpus(db):
+    db.create_corpus("geo", passages=DOCS)
+    with pytest.raises(InvalidInput):
+        db.create_corpus("geo")
+    assert db.create_corpus("geo", passages=DOCS[:1], if_exists="skip") is False
+    assert db.corpus("geo").passage_count == 3
+    assert db.create_corpus("geo", passages=DOCS[:1], if_exists="replace") is True
+    assert db.corpus("geo").passage_count == 1
+    assert [h.key for h in db.bm25_search("berlin", ["geo"], 5)] == []
+
+
+@pytest.mark.parametrize("name", ["", "has space", "-lead", "x" * 65, "semi;colon", 3])
+def test_bad_corpus_names(db, name):
+    with pytest.raises(InvalidInput) as info:
+        db.create_corpus(name)
+    assert info.value.field == "name"
+
+
+def test_bm25_finds_the_matching_passage(db):
+    db.create_corpus("geo", passages=DOCS)
+    hits = db.bm25_search("What is the capital of Germany?", ["geo"], 5)
+    [berlin] = db.get_passages([hits[0].key])
+    assert berlin == Passage(id="berlin", title="Berlin", text=DOCS[1]["text"], corpus="geo")
+    assert hits[0].score > hits[-1].score or len(hits) == 1
+    assert len(db.bm25_search("capital", ["geo"], 1)) == 1
+
+
+def test_bm25_stems_words(db):
+    db.create_corpus("geo", passages=DOCS)
+    [hit] = db.bm25_search("satellites", ["geo"], 5)
+    assert db.get_passages([hit.key])[0].id == "moon"
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"unbalanced', "AND OR NOT", "NEAR(paris berlin", "capital*", "^paris", "col:paris", "-paris +berlin", "", "!!!",
+     "paris) OR (", "l'État d’Europe"],
+)
+def test_bm25_accepts_any_text(db, query):
+    db.create_corpus("geo", passages=DOCS)
+    db.bm25_search(query, ["geo"], 5)  # no sqlite3.OperationalError
+
+
+def test_fts_query_quotes_terms_and_drops_common_words():
+    assert fts_query('Is "Paris" the capital?') == '"paris" OR "capital"'
+    assert fts_query("the it") == '"the" OR "it"'
+    assert fts_query("...") == ""
+
+
+def test_bm25_searches_only_the_given_corpora(db):
+    db.create_corpus("a", passages=DOCS[:1])
+    db.create_corpus("b", passages=DOCS[1:])
+    assert db.bm25_search("paris", ["b"], 5) == []
+    keys = [h.key for h in db.bm25_search("capital", ["a", "b"], 5)]
+    assert {p.corpus for p in db.get_passages(keys)} == {"a", "b"}
+
+
+def test_same_passage_id_in_two_corpora(db):
+    db.create_corpus("a", passages=DOCS[:1])
+    db.create_corpus("b", passages=DOCS[:1])
+    keys = [h.key for h in db.bm25_search("paris", ["a", "b"], 5)]
+    assert sorted(p.corpus for p in db.get_passages(keys)) == ["a", "b"]
+
+
+def test_vectors_are_stored_as_float16_and_cached(db):
+    vectors = np.random.default_rng(0).normal(size=(3, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    db.create_corpus("geo", embedder="emb", passages=DOCS, vectors=vectors)
+    index = db.vectors(["geo"], "emb")
+    assert index.matrix.dtype == np.float32 and index.matrix.shape == (3, 8)
+    assert np.allclose(index.matrix, vectors, atol=1e-3)
+    assert [p.id for p in db.get_passages(index.keys.tolist())] == ["paris", "berlin", "moon"]
+    assert db.vectors(["geo"], "emb").matrix is index.matrix  # cached
+    assert db.corpus("geo").dimension == 8
+    assert len(db.vectors(["geo"], "other-embedder")) == 0
+
+
+def test_vector_cache_follows_changes_from_another_store(db, tmp_path):
+    db.create_corpus("geo", embedder="emb", passages=DOCS[:2], vectors=unit_rows(2))
+    assert len(db.vectors(["geo"], "emb")) == 2
+    other = EvidenceStore(tmp_path / "evidence.sqlite3")  # as another process would
+    other.add_passages("geo", DOCS[2:], unit_rows(1))
+    assert len(db.vectors(["geo"], "emb")) == 3
+    other.delete_corpus("geo")
+    other.create_corpus("geo", embedder="emb", passages=DOCS[:1], vectors=unit_rows(1))
+    assert len(db.vectors(["geo"], "emb")) == 1
+
+
+def test_corpus_without_vectors_has_an_empty_index(db):
+    db.create_corpus("geo", passages=DOCS)
+    assert len(db.vectors(["geo"], "emb")) == 0
+
+
+def test_vectors_must_match_the_corpus(db):
+    with pytest.raises(InvalidInput):
+        db.create_corpus("geo", embedder="emb", passages=DOCS)  # vectors missing
+    with pytest.raises(InvalidInput):
+        db.create_corpus("geo", embedder="emb", passages=DOCS, vectors=unit_rows(2))  # too few
+    with pytest.raises(InvalidInput):
+        db.create_corpus("geo", passages=DOCS, vectors=unit_rows(3))  # no embedder
+    assert not db.has_corpus("geo")  # nothing written by a failed create
+    db.create_corpus("geo", embedder="emb", passages=DOCS[:1], vectors=unit_rows(1, 4))
+    with pytest.raises(InvalidInput):
+        db.add_passages("geo", DOCS[1:2], unit_rows(1, 8))  # other dimension
+
+
+def test_add_passages_replaces_same_id_and_reports_progress(db):
+    db.create_corpus("geo")
+    seen = []
+    count = db.add_passages("geo", DOCS, batch_size=2, progress=lambda done, total: seen.append((done, total)))
+    assert count == 3 and seen == [(2, 3), (3, 3)]
+    db.add_passages("geo", [{"id": "paris", "title": "Paris", "text": "Paris hosts the Louvre."}])
+    assert db.corpus("geo").passage_count == 3
+    assert db.bm25_search("largest city", ["geo"], 5) == []
+    [hit] = db.bm25_search("louvre", ["geo"], 5)
+    assert db.get_passages([hit.key])[0].text == "Paris hosts the Louvre."
+
+
+def test_failed_add_writes_nothing(db):
+    db.create_corpus("geo", passages=DOCS[:1])
+    with pytest.raises(InvalidInput) as info:
+        db.add_passages("geo", [DOCS[1], {"id": "x", "title": "X", "text": "  "}])
+    assert info.value.field == "text" and "passage 2" in str(info.value)
+    assert db.corpus("geo").passage_count == 1
+
+
+@pytest.mark.parametrize(
+    "doc, field",
+    [
+        ({"title": "T", "text": "t"}, "id"),
+        ({"id": 1, "title": "T", "text": "t"}, "id"),
+        ({"id": " ", "title": "T", "text": "t"}, "id"),
+        ({"id": "a", "text": "t"}, "title"),
+        ({"id": "a", "title": None, "text": "t"}, "title"),
+        ({"id": "a", "title": "T", "text": ""}, "text"),
+        ({"id": "a", "title": "T", "text": ["t"]}, "text"),
+    ],
+)
+def test_validate_document_names_the_field(doc, field):
+    with pytest.raises(InvalidInput) as info:
+        validate_document(doc, "line 7")
+    assert info.value.field == field and "line 7" in str(info.value)
+
+
+def test_get_passages_keeps_order_and_skips_missing(db):
+    db.create_corpus("geo", passages=DOCS)
+    keys = [h.key for h in db.bm25_search("capital", ["geo"], 5)]
+    passages = db.get_passages(list(reversed(keys)) + [10_000])
+    assert [p.id for p in passages] == [p.id for p in reversed(db.get_passages(keys))]
+    assert db.get_passages([]) == []
+
+
+def test_threads_use_their_own_connections(db):
+    db.create_corpus("geo", passages=DOCS)
+    errors: list[BaseException] = []
+
+    def search() -> None:
+        try:
+            for _ in range(20):
+                assert db.bm25_search("capital", ["geo"], 5)
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=search) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+def test_database_is_in_wal_mode(db, tmp_path):
+    db.create_corpus("geo")
+    import sqlite3
+
+    mode = sqlite3.connect(tmp_path / "evidence.sqlite3").execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+
+
+def _add_corpus(path: str, name: str) -> None:
+    db = EvidenceStore(path)
+    for i in range(5):
+        db.create_corpus(f"{name}-{i}", passages=DOCS)
+        db.add_passages(f"{name}-{i}", [{"id": "extra", "title": "Extra", "text": f"written by {name}"}])
+
+
+def test_processes_write_at_once(db, tmp_path):
+    import multiprocessing
+
+    db.create_corpus("geo", passages=DOCS)  # the parent holds an open connection across the fork
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_add_corpus, args=(str(db.path), f"w{n}")) for n in range(3)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(60)
+    assert [w.exitcode for w in workers] == [0, 0, 0]
+    assert len(db.list_corpora()) == 16
+    assert all(c.passage_count == 4 for c in db.list_corpora() if c.name != "geo")
+    assert db.bm25_search("capital", ["geo"], 5)

@@ -1,0 +1,104 @@
+"""The packaged ONNX stance model and the stance model loader."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from truthgraph.domain import STANCE_ORDER, Stance
+from truthgraph.errors import ModelLoadError
+from truthgraph.verification.stance import DEFAULT_STANCE_DIR, load_stance_model
+from truthgraph.verification.stance.onnx_model import OnnxStanceModel
+
+ENTAILS = STANCE_ORDER.index(Stance.ENTAILS)
+CONTRADICTS = STANCE_ORDER.index(Stance.CONTRADICTS)
+EIFFEL = "Paris: The Eiffel Tower is a wrought-iron lattice tower in Paris, France."
+
+
+@pytest.fixture(scope="module")
+def model() -> OnnxStanceModel:
+    return OnnxStanceModel(DEFAULT_STANCE_DIR, threads=1)
+
+
+def test_default_spec_loads_the_packaged_onnx_model() -> None:
+    assert isinstance(load_stance_model("default"), OnnxStanceModel)
+
+
+def test_packaged_artifact_is_complete_and_small() -> None:
+    for name in ("model.onnx", "tokenizer.json", "config.json", "MODEL_CARD.md"):
+        assert (DEFAULT_STANCE_DIR / name).is_file(), name
+    assert (DEFAULT_STANCE_DIR / "model.onnx").stat().st_size < 50_000_000
+    config = json.loads((DEFAULT_STANCE_DIR / "config.json").read_text())
+    assert config["labels"] == [s.value for s in STANCE_ORDER]
+
+
+def test_plain_entailment_and_contradiction(model: OnnxStanceModel) -> None:
+    probs = model.predict([(EIFFEL, "The Eiffel Tower is in Paris."), (EIFFEL, "The Eiffel Tower is in Rome.")])
+    assert probs[0].argmax() == ENTAILS
+    assert probs[1].argmax() == CONTRADICTS
+
+
+def test_probabilities_shape_and_sum(model: OnnxStanceModel) -> None:
+    pairs = [(EIFFEL, "The Eiffel Tower is in Paris."), ("Bananas are yellow.", "Water boils at 100 degrees."),
+             ("word " * 500, "A very long evidence passage is cut to the token limit.")]
+    probs = model.predict(pairs)
+    assert probs.shape == (3, 3) and probs.dtype == np.float32
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_empty_input(model: OnnxStanceModel) -> None:
+    assert model.predict([]).shape == (0, 3)
+
+
+def test_order_is_restored_after_length_sorting(model: OnnxStanceModel) -> None:
+    pairs = [(EIFFEL + " It was built for the 1889 World's Fair.", "The tower is in Rome."), ("Cats purr.", "Cats purr."),
+             (EIFFEL, "The Eiffel Tower is in Paris.")]
+    together = OnnxStanceModel(DEFAULT_STANCE_DIR, batch_size=2, threads=1).predict(pairs)
+    alone = np.vstack([model.predict([pair]) for pair in pairs])
+    np.testing.assert_allclose(together, alone, atol=1e-4)
+
+
+def test_config_label_order_is_respected(tmp_path: Path, model: OnnxStanceModel) -> None:
+    for name in ("model.onnx", "tokenizer.json"):
+        os.symlink(DEFAULT_STANCE_DIR / name, tmp_path / name)
+    config = json.loads((DEFAULT_STANCE_DIR / "config.json").read_text())
+    # Say the graph's outputs are neutral, entails, contradicts: the model must reorder them by name.
+    config["id2label"] = {"0": "neutral", "1": "entailment", "2": "contradiction"}
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    pairs = [(EIFFEL, "The Eiffel Tower is in Paris.")]
+    relabelled = OnnxStanceModel(tmp_path, threads=1).predict(pairs)
+    raw = model.predict(pairs)  # columns entails, contradicts, neutral = graph outputs 0, 1, 2
+    np.testing.assert_allclose(relabelled, raw[:, [1, 2, 0]], atol=1e-6)
+
+
+def test_two_way_config_is_refused(tmp_path: Path) -> None:
+    shutil.copy(DEFAULT_STANCE_DIR / "tokenizer.json", tmp_path / "tokenizer.json")
+    (tmp_path / "model.onnx").symlink_to(DEFAULT_STANCE_DIR / "model.onnx")
+    (tmp_path / "config.json").write_text(json.dumps({"id2label": {"0": "entailment", "1": "contradiction"}}))
+    with pytest.raises(ModelLoadError):
+        OnnxStanceModel(tmp_path)
+
+
+def test_loader_refuses_missing_and_empty_folders(tmp_path: Path) -> None:
+    with pytest.raises(ModelLoadError, match="no such folder"):
+        load_stance_model(str(tmp_path / "absent"))
+    with pytest.raises(ModelLoadError, match="neither model.onnx"):
+        load_stance_model(str(tmp_path))
+
+
+def test_onnx_path_never_imports_torch() -> None:
+    code = (
+        "import sys\n"
+        "from truthgraph.verification.stance import load_stance_model\n"
+        "m = load_stance_model('default'); m.predict([('a b', 'c')])\n"
+        "bad = [name for name in ('torch', 'transformers', 'sentence_transformers') if name in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

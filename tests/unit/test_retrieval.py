@@ -1,0 +1,109 @@
+"""Hybrid retrieval: BM25 and dense candidates fused by reciprocal rank fusion."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+
+from truthgraph.errors import CorpusNotFound
+from truthgraph.evidence_store import EvidenceStore, Hit
+from truthgraph.verification.retrieval import DEFAULT_RRF_K, HybridRetriever, fuse
+
+DOCS = [
+    {"id": "paris", "title": "Paris", "text": "Paris is the capital and largest city of France."},
+    {"id": "berlin", "title": "Berlin", "text": "Berlin is the capital of Germany."},
+    {"id": "moon", "title": "Moon", "text": "The Moon is Earth's only natural satellite."},
+    {"id": "car", "title": "Automobile", "text": "An automobile is a wheeled motor vehicle."},
+]
+
+
+class FakeEmbedder:
+    """Hashed bag of words, with "car" and "automobile" made the same word (what BM25 cannot know)."""
+
+    name = "fake-embedder"
+    dimension = 64
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls += 1
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                word = "car" if word == "automobile" else word
+                out[row, zlib.crc32(word.encode()) % self.dimension] += 1.0
+        return out / np.clip(np.linalg.norm(out, axis=1, keepdims=True), 1e-9, None)
+
+
+@pytest.fixture
+def db(tmp_path) -> EvidenceStore:
+    db = EvidenceStore(tmp_path / "evidence.sqlite3")
+    embedder = FakeEmbedder()
+    texts = [f"{d['title']}: {d['text']}" for d in DOCS]
+    db.create_corpus("geo", embedder=embedder.name, passages=DOCS, vectors=embedder.encode(texts))
+    db.create_corpus("plain", passages=DOCS)
+    return db
+
+
+def test_fuse_adds_reciprocal_ranks():
+    fused = dict(fuse([[Hit(1, 9.0), Hit(2, 8.0)], [Hit(2, 0.9), Hit(3, 0.8)]], k=60))
+    assert fused[2] == pytest.approx(1 / 62 + 1 / 61)
+    assert fused[1] == pytest.approx(1 / 61)
+    assert fused[3] == pytest.approx(1 / 62)
+    assert [key for key, _ in fuse([[Hit(1, 9.0), Hit(2, 8.0)], [Hit(2, 0.9), Hit(3, 0.8)]])] == [2, 1, 3]
+    assert DEFAULT_RRF_K == 60
+    assert fuse([[], []]) == []
+
+
+def test_hybrid_returns_top_k_with_components(db):
+    retriever = HybridRetriever(db, FakeEmbedder())
+    results = retriever.retrieve("What is the capital of Germany?", ["geo"], 2)
+    assert len(results) == 2
+    top = results[0]
+    assert top.passage.id == "berlin" and top.passage.corpus == "geo"
+    assert top.bm25_rank == 1 and top.dense_rank == 1
+    assert top.score == pytest.approx(2 / (DEFAULT_RRF_K + 1))
+    assert results[0].score >= results[1].score
+
+
+def test_dense_finds_what_bm25_misses(db):
+    retriever = HybridRetriever(db, FakeEmbedder())
+    assert retriever.bm25("car", ["geo"], 10) == []
+    results = retriever.retrieve("car", ["geo"], 1)
+    assert results[0].passage.id == "car"
+    assert results[0].bm25_rank is None and results[0].dense_rank == 1
+
+
+def test_bm25_only_without_vectors(db):
+    embedder = FakeEmbedder()
+    results = HybridRetriever(db, embedder).retrieve("capital of Germany", ["plain"], 3)
+    assert results[0].passage.id == "berlin"
+    assert all(r.dense_rank is None for r in results)
+    assert embedder.calls == 0  # no vectors to search, so the query is not embedded
+
+
+def test_bm25_only_without_embedder(db):
+    results = HybridRetriever(db, None).retrieve("natural satellite", ["geo"], 3)
+    assert [r.passage.id for r in results] == ["moon"]
+
+
+def test_mixed_corpora(db):
+    results = HybridRetriever(db, FakeEmbedder()).retrieve("capital of France", ["geo", "plain"], 4)
+    assert {r.passage.corpus for r in results} == {"geo", "plain"}
+    assert results[0].passage.id == "paris"
+
+
+def test_unknown_corpus(db):
+    with pytest.raises(CorpusNotFound):
+        HybridRetriever(db, FakeEmbedder()).retrieve("x", ["geo", "missing"], 3)
+    with pytest.raises(CorpusNotFound):
+        HybridRetriever(db, None).dense("x", ["missing"], 3)
+
+
+def test_nothing_matches(db):
+    assert HybridRetriever(db, None).retrieve("zzzz qqqq", ["geo"], 3) == []

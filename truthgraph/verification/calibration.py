@@ -1,0 +1,319 @@
+"""Calibrated confidence: temperature scaling of the verdict scores, fitted with the verdict thresholds.
+
+A :class:`Calibrator` holds the temperature ``T`` and the thresholds of the verdict rule
+(:mod:`truthgraph.verification.aggregation`); calibrated probabilities are ``softmax(z / T)`` of the rule's verdict
+scores ``z``. It is saved as ``calibration.json`` next to the stance model it was fitted for; without that file the
+calibrator is the identity (``T = 1``, default thresholds).
+
+Fitting (:func:`fit_calibrator`) runs on a calibration split, never on an evaluation set: first the thresholds, by grid
+search for the best macro-F1 over the three labels; then ``T``, by minimising the negative log-likelihood of the gold
+labels (convex in ``1/T``, solved by bisection on its derivative).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..domain import Label
+from .aggregation import (
+    DEFAULT_MIN_RETRIEVAL_SCORE,
+    DEFAULT_REFUTE_THRESHOLD,
+    DEFAULT_SUPPORT_THRESHOLD,
+    VERDICT_ORDER,
+    Aggregator,
+    Decision,
+    probabilities_from_logits,
+    verdict_labels,
+    verdict_logits,
+)
+from .evaluation.metrics import macro_f1
+
+#: The temperature of an uncalibrated model.
+DEFAULT_TEMPERATURE = 1.0
+#: The file a calibration is saved in, inside the stance model's folder.
+CALIBRATION_FILENAME = "calibration.json"
+#: Default number of equal-width confidence bins of the expected calibration error.
+DEFAULT_ECE_BINS = 10
+#: Smallest and largest temperature a fit may return.
+TEMPERATURE_BOUNDS = (0.01, 100.0)
+#: The version of the ``calibration.json`` layout.
+FORMAT_VERSION = 1
+
+
+def default_threshold_grid() -> np.ndarray:
+    """Candidate thresholds for fitting: 0.05 to 0.95 in steps of 0.025."""
+    return np.round(np.arange(0.05, 0.951, 0.025), 3)
+
+
+class Calibrator:
+    """Turns raw verdict scores into calibrated probabilities, and carries the thresholds fitted with them.
+
+    Args:
+      temperature: the divisor of the verdict scores before the softmax; above 1 softens, below 1 sharpens.
+      support_threshold: the verdict rule's support threshold fitted with this temperature.
+      refute_threshold: the verdict rule's refutation threshold fitted with this temperature.
+      min_retrieval_score: the verdict rule's retrieval-score floor (``None``: every sentence counts).
+      info: how and on what the calibration was fitted (file name, sizes, metrics), stored as is.
+    """
+
+    def __init__(
+        self,
+        *,
+        temperature: float = DEFAULT_TEMPERATURE,
+        support_threshold: float = DEFAULT_SUPPORT_THRESHOLD,
+        refute_threshold: float = DEFAULT_REFUTE_THRESHOLD,
+        min_retrieval_score: float | None = DEFAULT_MIN_RETRIEVAL_SCORE,
+        info: Mapping[str, Any] | None = None,
+    ) -> None:
+        if not temperature > 0:
+            raise ValueError(f"temperature must be positive, got {temperature}")
+        self.temperature = float(temperature)
+        self.support_threshold = float(support_threshold)
+        self.refute_threshold = float(refute_threshold)
+        self.min_retrieval_score = min_retrieval_score
+        self.info: dict[str, Any] = dict(info or {})
+
+    @property
+    def is_identity(self) -> bool:
+        """Whether this calibrator leaves the default rule and its raw probabilities unchanged."""
+        return (
+            self.temperature == DEFAULT_TEMPERATURE
+            and self.support_threshold == DEFAULT_SUPPORT_THRESHOLD
+            and self.refute_threshold == DEFAULT_REFUTE_THRESHOLD
+            and self.min_retrieval_score == DEFAULT_MIN_RETRIEVAL_SCORE
+        )
+
+    def aggregator(self) -> Aggregator:
+        """The verdict rule with this calibration's thresholds."""
+        return Aggregator(
+            support_threshold=self.support_threshold,
+            refute_threshold=self.refute_threshold,
+            min_retrieval_score=self.min_retrieval_score,
+        )
+
+    def apply(self, decision: Decision) -> Decision:
+        """The decision with calibrated probabilities (its label never changes)."""
+        return replace(
+            decision,
+            probabilities=probabilities_from_logits(decision.logits, self.temperature),
+            temperature=self.temperature,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form saved in ``calibration.json``."""
+        return {
+            "format_version": FORMAT_VERSION,
+            "temperature": self.temperature,
+            "support_threshold": self.support_threshold,
+            "refute_threshold": self.refute_threshold,
+            "min_retrieval_score": self.min_retrieval_score,
+            "info": self.info,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Calibrator":
+        """A calibrator from its JSON form."""
+        version = data.get("format_version", FORMAT_VERSION)
+        if version != FORMAT_VERSION:
+            raise ValueError(f"calibration format_version {version} is not {FORMAT_VERSION}")
+        return cls(
+            temperature=float(data.get("temperature", DEFAULT_TEMPERATURE)),
+            support_threshold=float(data.get("support_threshold", DEFAULT_SUPPORT_THRESHOLD)),
+            refute_threshold=float(data.get("refute_threshold", DEFAULT_REFUTE_THRESHOLD)),
+            min_retrieval_score=data.get("min_retrieval_score", DEFAULT_MIN_RETRIEVAL_SCORE),
+            info=data.get("info") or {},
+        )
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write this calibration as JSON to ``path``."""
+        Path(path).write_text(json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> "Calibrator":
+        """The calibration saved at ``path``."""
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+    @classmethod
+    def for_model(cls, model_dir: str | os.PathLike[str] | None) -> "Calibrator":
+        """The calibration saved in a stance model's folder, or the identity when it has none."""
+        if model_dir is None:
+            return cls()
+        path = Path(model_dir) / CALIBRATION_FILENAME
+        return cls.load(path) if path.is_file() else cls()
+
+    def __repr__(self) -> str:
+        return (
+            f"Calibrator(temperature={self.temperature:.4g}, support_threshold={self.support_threshold:.4g}, "
+            f"refute_threshold={self.refute_threshold:.4g}, min_retrieval_score={self.min_retrieval_score})"
+        )
+
+
+def expected_calibration_error(
+    confidences: Sequence[float] | np.ndarray, correct: Sequence[bool] | np.ndarray, bins: int = DEFAULT_ECE_BINS
+) -> float:
+    """Expected calibration error: the mean |accuracy − confidence| over equal-width bins, weighted by bin size.
+
+    Bin ``k`` holds confidences in ``(k/bins, (k+1)/bins]`` (a confidence of 0 goes to the first bin).
+    """
+    conf = np.asarray(confidences, dtype=np.float64).reshape(-1)
+    hits = np.asarray(correct, dtype=np.float64).reshape(-1)
+    if len(conf) != len(hits):
+        raise ValueError(f"{len(conf)} confidences for {len(hits)} outcomes")
+    if bins < 1:
+        raise ValueError("bins must be at least 1")
+    if len(conf) == 0:
+        return 0.0
+    which = np.clip(np.ceil(conf * bins).astype(int) - 1, 0, bins - 1)
+    total = 0.0
+    for k in range(bins):
+        members = which == k
+        if members.any():
+            total += members.sum() * abs(hits[members].mean() - conf[members].mean())
+    return float(total / len(conf))
+
+
+def label_indices(labels: Sequence[Label | str]) -> np.ndarray:
+    """Positions of labels in :data:`~truthgraph.verification.aggregation.VERDICT_ORDER`."""
+    values = [label.value for label in VERDICT_ORDER]
+    return np.asarray([values.index(Label(label).value) for label in labels], dtype=np.int64)
+
+
+def negative_log_likelihood(logits: np.ndarray, labels: Sequence[Label | str], temperature: float = 1.0) -> float:
+    """Mean negative log-likelihood of the gold labels under ``softmax(logits / temperature)``."""
+    z = np.asarray(logits, dtype=np.float64) / temperature
+    y = label_indices(labels)
+    if len(y) == 0:
+        return 0.0
+    log_norm = _logsumexp(z)
+    return float(np.mean(log_norm - z[np.arange(len(y)), y]))
+
+
+def fit_temperature(logits: np.ndarray, labels: Sequence[Label | str], *, iterations: int = 100) -> float:
+    """The temperature that minimises the negative log-likelihood of ``labels`` under ``softmax(logits / T)``.
+
+    The likelihood is convex in ``b = 1/T`` and its derivative ``mean(E_p[z] − z_gold)`` rises with ``b``, so bisection
+    on the derivative finds the optimum; it is clipped to :data:`TEMPERATURE_BOUNDS`.
+    """
+    z = np.asarray(logits, dtype=np.float64)
+    y = label_indices(labels)
+    if len(y) == 0:
+        return DEFAULT_TEMPERATURE
+    gold = z[np.arange(len(y)), y]
+
+    def slope(inverse_t: float) -> float:
+        scaled = inverse_t * z
+        p = np.exp(scaled - scaled.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        return float(np.mean((p * z).sum(axis=1) - gold))
+
+    low, high = math.log(1 / TEMPERATURE_BOUNDS[1]), math.log(1 / TEMPERATURE_BOUNDS[0])
+    if slope(math.exp(low)) >= 0:
+        return TEMPERATURE_BOUNDS[1]
+    if slope(math.exp(high)) <= 0:
+        return TEMPERATURE_BOUNDS[0]
+    for _ in range(iterations):
+        middle = (low + high) / 2
+        if slope(math.exp(middle)) < 0:
+            low = middle
+        else:
+            high = middle
+    return float(1 / math.exp((low + high) / 2))
+
+
+def fit_thresholds(
+    support: np.ndarray, refute: np.ndarray, labels: Sequence[Label | str], *, grid: np.ndarray | None = None
+) -> tuple[float, float]:
+    """The support and refutation thresholds with the best macro-F1; ties go to the pair nearest the defaults."""
+    grid = default_threshold_grid() if grid is None else np.asarray(grid, dtype=np.float64)
+    gold = label_indices(labels)
+    best: tuple[float, float, float, float] | None = None  # (-f1, distance, t_s, t_r)
+    for t_s in grid:
+        for t_r in grid:
+            f1 = macro_f1(gold, verdict_labels(support, refute, t_s, t_r))
+            distance = (t_s - DEFAULT_SUPPORT_THRESHOLD) ** 2 + (t_r - DEFAULT_REFUTE_THRESHOLD) ** 2
+            candidate = (-round(f1, 12), distance, float(t_s), float(t_r))
+            if best is None or candidate < best:
+                best = candidate
+    assert best is not None
+    return best[2], best[3]
+
+
+def rule_logits(
+    support: np.ndarray, refute: np.ndarray, support_threshold: float, refute_threshold: float
+) -> np.ndarray:
+    """The verdict rule's ``(n, 3)`` verdict scores for arrays of support and refutation scores."""
+    return np.asarray(
+        [verdict_logits(float(s), float(r), support_threshold, refute_threshold) for s, r in zip(support, refute)],
+        dtype=np.float64,
+    ).reshape(len(support), 3)
+
+
+def fit_calibrator(
+    support: Sequence[float] | np.ndarray,
+    refute: Sequence[float] | np.ndarray,
+    labels: Sequence[Label | str],
+    *,
+    grid: np.ndarray | None = None,
+    bins: int = DEFAULT_ECE_BINS,
+    info: Mapping[str, Any] | None = None,
+) -> Calibrator:
+    """Fit thresholds, then temperature, to the per-claim support and refutation scores of a calibration split.
+
+    The fitted calibrator's ``info`` records the split's size and the fit's figures before and after.
+    """
+    support = np.asarray(support, dtype=np.float64)
+    refute = np.asarray(refute, dtype=np.float64)
+    gold = label_indices(labels)
+    if len(gold) == 0:
+        raise ValueError("cannot calibrate on no claims")
+    t_s, t_r = fit_thresholds(support, refute, labels, grid=grid)
+    logits = rule_logits(support, refute, t_s, t_r)
+    temperature = fit_temperature(logits, labels)
+    predicted = verdict_labels(support, refute, t_s, t_r)
+    default_predicted = verdict_labels(support, refute, DEFAULT_SUPPORT_THRESHOLD, DEFAULT_REFUTE_THRESHOLD)
+    default_logits = rule_logits(support, refute, DEFAULT_SUPPORT_THRESHOLD, DEFAULT_REFUTE_THRESHOLD)
+    correct = predicted == gold
+
+    def confidence(z: np.ndarray, t: float) -> np.ndarray:
+        p = np.exp(z / t - _logsumexp(z / t)[:, None])
+        return p.max(axis=1)
+
+    figures = {
+        "n": int(len(gold)),
+        "label_counts": {label.value: int(np.sum(gold == k)) for k, label in enumerate(VERDICT_ORDER)},
+        "default_thresholds": {
+            "label_accuracy": float(np.mean(default_predicted == gold)),
+            "macro_f1": macro_f1(gold, default_predicted),
+            "nll": negative_log_likelihood(default_logits, labels),
+            "ece": expected_calibration_error(confidence(default_logits, 1.0), default_predicted == gold, bins),
+        },
+        "fitted_thresholds_raw": {
+            "nll": negative_log_likelihood(logits, labels),
+            "ece": expected_calibration_error(confidence(logits, 1.0), correct, bins),
+        },
+        "fitted": {
+            "label_accuracy": float(np.mean(correct)),
+            "macro_f1": macro_f1(gold, predicted),
+            "nll": negative_log_likelihood(logits, labels, temperature),
+            "ece": expected_calibration_error(confidence(logits, temperature), correct, bins),
+        },
+    }
+    return Calibrator(
+        temperature=temperature,
+        support_threshold=t_s,
+        refute_threshold=t_r,
+        info={**(info or {}), "fit": figures},
+    )
+
+
+def _logsumexp(z: np.ndarray) -> np.ndarray:
+    top = z.max(axis=1)
+    return top + np.log(np.exp(z - top[:, None]).sum(axis=1))

@@ -1,0 +1,1 @@
+"""Evaluation of claim verification: metrics, baselines, and the ``eval`` and ``calibrate`` commands."""

@@ -1,0 +1,254 @@
+"""The ``truthgraph eval`` and ``truthgraph calibrate`` commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from ...domain import Passage
+from ...errors import InvalidInput, TruthGraphError
+from ...evidence_store import EvidenceStore
+from ..base import Embedder, StanceModel
+from ..calibration import Calibrator
+from ..ingest import ingest_documents, read_jsonl
+from ..pipeline import DEFAULT_MAX_SENTENCES, Pipeline
+from ..retrieval import HybridRetriever
+from .dataset import ClaimRecord, OpenSplit, corpus_from_claims, load_claims, open_split
+from .runner import MODES, RecordingRetriever, Run, run_open, run_oracle
+
+#: The name of the temporary corpus an open-mode run retrieves from.
+EVAL_CORPUS = "eval"
+
+
+def add_eval_command(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``eval``: verify a claims file in oracle or open mode and report accuracy, calibration and speed."""
+    parser = subparsers.add_parser(
+        "eval",
+        help="evaluate verification on a claims file",
+        description="Verify every claim of a JSONL claims file and report label accuracy, macro-F1, per-class "
+        "scores, ECE, recall@5 (open mode), claims per second and two baselines.",
+    )
+    parser.add_argument("claims", help="claims file (JSONL: id, claim, label, evidence)")
+    parser.add_argument(
+        "--mode",
+        choices=MODES,
+        default="oracle",
+        help="oracle: judge each claim against its own gold evidence; open: retrieve from the corpus (default oracle)",
+    )
+    parser.add_argument(
+        "--corpus",
+        help="corpus file for open mode (JSONL: id, title, text); default: the claims' own gold evidence",
+    )
+    parser.add_argument("--json", dest="json_out", metavar="OUT", help="also write the report as JSON to OUT")
+    _add_common_options(parser)
+    parser.add_argument(
+        "--calibration", metavar="FILE", help="calibration.json to apply (default: the stance model's own, if any)"
+    )
+    parser.set_defaults(func=eval_command)
+
+
+def add_calibrate_command(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``calibrate``: fit verdict thresholds and temperature on a calibration split (open-mode protocol)."""
+    parser = subparsers.add_parser(
+        "calibrate",
+        help="fit verdict thresholds and confidence temperature on a calibration split",
+        description="Run the open-mode protocol over a calibration claims file (never an evaluation set) and fit "
+        "the verdict rule's thresholds and the temperature of its confidence.",
+    )
+    parser.add_argument("claims", help="calibration claims file (JSONL: id, claim, label, evidence)")
+    parser.add_argument(
+        "--corpus",
+        help="corpus file (JSONL: id, title, text); default: the claims' gold evidence, each other's distractors",
+    )
+    parser.add_argument("--out", required=True, help="where to write calibration.json")
+    _add_common_options(parser)
+    parser.set_defaults(func=calibrate_command)
+
+
+def eval_command(args: argparse.Namespace) -> int:
+    """Run ``truthgraph eval``."""
+    from .report import format_report
+
+    try:
+        models = load_models(args.stance_model, embedder=args.mode == "open")
+        if args.calibration:
+            models = replace(models, calibrator=Calibrator.load(args.calibration))
+        report = evaluate(args.claims, models, mode=args.mode, corpus_path=args.corpus, limit=args.limit)
+    except TruthGraphError as error:
+        print(f"truthgraph eval: {error}", file=sys.stderr)
+        return 2 if isinstance(error, InvalidInput) else 1
+    print(format_report(report))
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return 0
+
+
+def calibrate_command(args: argparse.Namespace) -> int:
+    """Run ``truthgraph calibrate``."""
+    try:
+        models = load_models(args.stance_model, embedder=True)
+        calibrator = calibrate(args.claims, models, corpus_path=args.corpus, limit=args.limit)
+    except TruthGraphError as error:
+        print(f"truthgraph calibrate: {error}", file=sys.stderr)
+        return 2 if isinstance(error, InvalidInput) else 1
+    calibrator.save(args.out)
+    print(f"{calibrator!r}\nwritten to {args.out}")
+    fit = calibrator.info["fit"]
+    for name in ("default_thresholds", "fitted_thresholds_raw", "fitted"):
+        print(f"  {name:<22}" + "  ".join(f"{k} {v:.4f}" for k, v in fit[name].items()))
+    return 0
+
+
+@dataclass(frozen=True)
+class Models:
+    """What an evaluation runs with: the stance model, the embedder (open mode) and the calibration to apply."""
+
+    stance_model: StanceModel
+    embedder: Embedder | None = None
+    calibrator: Calibrator = field(default_factory=Calibrator)
+    load_seconds: float = 0.0
+
+
+def load_models(stance_spec: str | None, *, embedder: bool) -> Models:
+    """The stance model the spec names (default: the configured one) with its calibration, and the embedder."""
+    from ...settings import Settings
+    from ..embedding import load_default_embedder
+    from ..stance import DEFAULT_STANCE_DIR, load_stance_model
+
+    spec = (stance_spec or Settings.from_env().stance_model).strip()
+    started = time.perf_counter()
+    stance_model = load_stance_model(spec)
+    calibrator = Calibrator.for_model(DEFAULT_STANCE_DIR if spec == "default" else Path(spec).expanduser())
+    return Models(
+        stance_model=stance_model,
+        embedder=load_default_embedder() if embedder else None,
+        calibrator=calibrator,
+        load_seconds=time.perf_counter() - started,
+    )
+
+
+def evaluate(
+    claims_path: str, models: Models, *, mode: str = "oracle", corpus_path: str | None = None, limit: int | None = None
+) -> dict[str, Any]:
+    """Evaluate a claims file in oracle or open mode and return the report (see :mod:`.report`)."""
+    from .report import build_report
+
+    if mode not in MODES:
+        raise InvalidInput(f"mode must be one of {', '.join(MODES)}", field="mode")
+    started = time.perf_counter()
+    claims = _load(claims_path, limit)
+    timings = {"load": time.perf_counter() - started, "model_load": models.load_seconds}
+    extra: dict[str, Any] = {"calibration": {k: v for k, v in models.calibrator.to_dict().items() if k != "info"}}
+    with _temporary_store() as store:
+        pipeline = _pipeline(store, models, models.calibrator)
+        if mode == "open":
+            started = time.perf_counter()
+            split = _index(store, models, claims, corpus_path)
+            timings["index"] = time.perf_counter() - started
+            run = _run_open(pipeline, claims, split)
+            extra["corpus"] = Path(corpus_path).name if corpus_path else "gold evidence of the claims"
+            extra["protocol"] = split.summary()
+        else:
+            run = run_oracle(pipeline, claims, wrap=_progress_bar)
+    return build_report(run, mode=mode, file=Path(claims_path).name, timings_s=timings, extra=extra)
+
+
+def calibrate(
+    claims_path: str, models: Models, *, corpus_path: str | None = None, limit: int | None = None
+) -> Calibrator:
+    """Fit thresholds and temperature on a calibration claims file by the open-mode protocol."""
+    from .fitting import fit_on_outcomes
+
+    claims = _load(claims_path, limit)
+    with _temporary_store() as store:
+        pipeline = _pipeline(store, models, Calibrator())
+        split = _index(store, models, claims, corpus_path)
+        run = _run_open(pipeline, claims, split)
+    return fit_on_outcomes(
+        run.outcomes,
+        info={
+            "fitted_on": Path(claims_path).name,
+            "corpus": Path(corpus_path).name if corpus_path else "gold evidence of the claims",
+            "protocol": "open",
+            "model": str(getattr(models.stance_model, "name", "")),
+            "open_protocol": split.summary(),
+        },
+    )
+
+
+def _add_common_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--limit", type=int, metavar="N", help="use only the first N claims of the file")
+    parser.add_argument(
+        "--stance-model",
+        metavar="SPEC",
+        help="'default' or a model folder (default: TRUTHGRAPH_STANCE_MODEL, else 'default')",
+    )
+
+
+def _load(path: str, limit: int | None) -> list[ClaimRecord]:
+    if limit is not None and limit < 1:
+        raise InvalidInput("--limit must be at least 1", field="limit")
+    claims = load_claims(path, limit=limit)
+    if not claims:
+        raise InvalidInput(f"{path} holds no claims", field="claims")
+    return claims
+
+
+@contextmanager
+def _temporary_store() -> Iterator[EvidenceStore]:
+    """An evidence store in a temporary folder, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="truthgraph-eval-") as folder:
+        store = EvidenceStore(Path(folder) / "evidence.sqlite3")
+        try:
+            yield store
+        finally:
+            store.close()
+
+
+def _pipeline(store: EvidenceStore, models: Models, calibrator: Calibrator) -> Pipeline:
+    """A pipeline over the store whose verdicts keep every judged sentence (the figures need them all)."""
+    retriever = RecordingRetriever(HybridRetriever(store, models.embedder))
+    return Pipeline(
+        store,
+        retriever,  # type: ignore[arg-type]
+        models.stance_model,
+        aggregator=calibrator.aggregator(),
+        calibrator=calibrator,
+        default_corpus=EVAL_CORPUS,
+        max_evidence=DEFAULT_MAX_SENTENCES,
+    )
+
+
+def _index(store: EvidenceStore, models: Models, claims: list[ClaimRecord], corpus_path: str | None) -> OpenSplit:
+    """Apply the open-mode protocol and load what is left of the corpus into the store."""
+    corpus: list[Passage] = read_jsonl(corpus_path) if corpus_path else corpus_from_claims(claims)
+    split = open_split(claims, corpus)
+    print(f"indexing {len(split.passages)} passages", file=sys.stderr, flush=True)
+    ingest_documents(store, models.embedder, EVAL_CORPUS, split.passages)
+    return split
+
+
+def _run_open(pipeline: Pipeline, claims: list[ClaimRecord], split: OpenSplit) -> Run:
+    recorder: RecordingRetriever = pipeline.retriever  # type: ignore[assignment]
+    return run_open(
+        pipeline,
+        claims,
+        split,
+        options={"corpus_ids": [EVAL_CORPUS]},
+        last_retrieved=lambda: recorder.last,
+        wrap=_progress_bar,
+    )
+
+
+def _progress_bar(items: Iterable[Any]) -> Iterable[Any]:
+    from tqdm import tqdm
+
+    return tqdm(items, unit="claim", file=sys.stderr, disable=None, mininterval=2.0)

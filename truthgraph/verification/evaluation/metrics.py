@@ -1,0 +1,75 @@
+"""Classification and retrieval metrics over labels of any kind (numpy only)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Hashable, Sequence
+from typing import Any
+
+import numpy as np
+
+
+def label_accuracy(expected: Sequence[Hashable], predicted: Sequence[Hashable]) -> float:
+    """The share of predictions equal to the expected label (0.0 for no claims)."""
+    e, p = _pair(expected, predicted)
+    return float(np.mean(e == p)) if len(e) else 0.0
+
+
+def per_class(
+    expected: Sequence[Hashable], predicted: Sequence[Hashable], labels: Sequence[Hashable]
+) -> dict[Any, dict[str, Any]]:
+    """Precision, recall, F1, support and prediction count of each label.
+
+    Precision is ``None`` for a label never predicted, recall for a label never expected; F1 is ``None`` for a label
+    neither expected nor predicted, and 0.0 when only one of the two is undefined.
+    """
+    e, p = _pair(expected, predicted)
+    out: dict[Any, dict[str, Any]] = {}
+    for label in labels:
+        tp = int(np.sum((e == label) & (p == label)))
+        support = int(np.sum(e == label))
+        predictions = int(np.sum(p == label))
+        precision = tp / predictions if predictions else None
+        recall = tp / support if support else None
+        if precision is None and recall is None:
+            f1 = None
+        elif not precision or not recall:
+            f1 = 0.0
+        else:
+            f1 = 2 * precision * recall / (precision + recall)
+        out[label] = {"precision": precision, "recall": recall, "f1": f1, "support": support, "predicted": predictions}
+    return out
+
+
+def macro_f1(expected: Sequence[Hashable], predicted: Sequence[Hashable]) -> float:
+    """F1 averaged over the labels that occur among the expected ones (0.0 for no claims)."""
+    e, p = _pair(expected, predicted)
+    scores = []
+    for label in np.unique(e):
+        tp = float(np.sum((p == label) & (e == label)))
+        scores.append(2 * tp / (float(np.sum(p == label)) + float(np.sum(e == label))))
+    return float(np.mean(scores)) if scores else 0.0
+
+
+def confusion(
+    expected: Sequence[Hashable], predicted: Sequence[Hashable], labels: Sequence[Hashable]
+) -> dict[Any, dict[Any, int]]:
+    """Counts by expected label, then predicted label."""
+    e, p = _pair(expected, predicted)
+    return {a: {b: int(np.sum((e == a) & (p == b))) for b in labels} for a in labels}
+
+
+def recall_at_k(retrieved: Sequence[Sequence[Hashable]], gold: Sequence[Collection[Hashable]], k: int) -> float | None:
+    """The share of queries with at least one gold item among their first ``k`` retrieved (``None`` for no queries)."""
+    if len(retrieved) != len(gold):
+        raise ValueError(f"{len(retrieved)} retrieval lists for {len(gold)} gold sets")
+    if not gold:
+        return None
+    hits = sum(1 for found, wanted in zip(retrieved, gold) if set(found[:k]) & set(wanted))
+    return hits / len(gold)
+
+
+def _pair(expected: Sequence[Hashable], predicted: Sequence[Hashable]) -> tuple[np.ndarray, np.ndarray]:
+    e, p = np.asarray(expected), np.asarray(predicted)
+    if e.shape != p.shape:
+        raise ValueError(f"{len(e)} expected labels for {len(p)} predictions")
+    return e, p

@@ -1,0 +1,122 @@
+"""Running a claims file through a pipeline, in oracle or open mode, and keeping what each claim got."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ...domain import Label, Passage, Verdict
+from ..base import ProgressCallback, no_progress
+from .dataset import ClaimRecord, OpenSplit, gold_passages
+
+#: The two ways of using a claims file.
+MODES = ("oracle", "open")
+#: Recall is measured over this many retrieved passages.
+RECALL_K = 5
+
+
+class Verifier(Protocol):
+    """What the evaluation needs of a pipeline (see :class:`truthgraph.verification.pipeline.Pipeline`)."""
+
+    def verify(
+        self, claim_text: str, options: Mapping[str, Any] | None = None, progress: ProgressCallback = no_progress
+    ) -> Verdict:
+        """Retrieve evidence and verify the claim."""
+        ...
+
+    def judge(self, claim_text: str, passages: Sequence[Passage], progress: ProgressCallback = no_progress) -> Verdict:
+        """Verify the claim against the given passages."""
+        ...
+
+
+@dataclass(frozen=True)
+class ClaimOutcome:
+    """What one claim got: the verdict, the label it should have had, and (open mode) what was retrieved."""
+
+    claim: ClaimRecord
+    expected: Label
+    verdict: Verdict
+    retrieved: tuple[str, ...] = ()
+    gold_ids: frozenset[str] = frozenset()
+    in_recall: bool = False
+
+    @property
+    def correct(self) -> bool:
+        """Whether the verdict's label is the expected one."""
+        return self.verdict.label is self.expected
+
+
+@dataclass(frozen=True)
+class Run:
+    """The outcomes of a run and how long the verification loop took, in seconds."""
+
+    outcomes: list[ClaimOutcome]
+    seconds: float
+
+
+class RecordingRetriever:
+    """Wraps a retriever and remembers the passage ids of its latest answer, best first."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.last: tuple[str, ...] = ()
+
+    def retrieve(self, query: str, corpora: Sequence[str], top_k: int) -> list[Any]:
+        """The inner retriever's answer, remembered."""
+        results = self.inner.retrieve(query, corpora, top_k)
+        self.last = tuple(r.passage.id for r in results)
+        return results
+
+
+def run_oracle(
+    pipeline: Verifier, claims: Sequence[ClaimRecord], *, wrap: Callable[[Iterable[Any]], Iterable[Any]] = iter
+) -> Run:
+    """Verify each claim against its own gold evidence (a claim without any is judged against nothing)."""
+    outcomes = []
+    started = time.perf_counter()
+    for claim in wrap(claims):
+        verdict = pipeline.judge(claim.claim, gold_passages(claim))
+        outcomes.append(ClaimOutcome(claim=claim, expected=claim.label, verdict=verdict))
+    return Run(outcomes, time.perf_counter() - started)
+
+
+def run_open(
+    pipeline: Verifier,
+    claims: Sequence[ClaimRecord],
+    split: OpenSplit,
+    *,
+    options: Mapping[str, Any],
+    last_retrieved: Callable[[], Sequence[str]] | None = None,
+    wrap: Callable[[Iterable[Any]], Iterable[Any]] = iter,
+) -> Run:
+    """Retrieve and verify each claim over the split's corpus; ``last_retrieved`` tells what was retrieved.
+
+    Without ``last_retrieved`` the retrieved passages are read from the verdict's evidence, by retrieval score.
+    """
+    outcomes = []
+    started = time.perf_counter()
+    for i in wrap(range(len(claims))):
+        claim = claims[i]
+        verdict = pipeline.verify(claim.claim, options)
+        retrieved = tuple(last_retrieved()) if last_retrieved is not None else retrieved_from_evidence(verdict)
+        outcomes.append(
+            ClaimOutcome(
+                claim=claim,
+                expected=split.expected[i],
+                verdict=verdict,
+                retrieved=retrieved,
+                gold_ids=split.gold_ids[i],
+                in_recall=split.in_recall[i],
+            )
+        )
+    return Run(outcomes, time.perf_counter() - started)
+
+
+def retrieved_from_evidence(verdict: Verdict) -> tuple[str, ...]:
+    """The distinct passage ids of a verdict's evidence, highest retrieval score first."""
+    best: dict[str, float] = {}
+    for e in verdict.evidence:
+        best[e.passage_id] = max(best.get(e.passage_id, float("-inf")), e.retrieval_score)
+    return tuple(sorted(best, key=lambda pid: -best[pid]))

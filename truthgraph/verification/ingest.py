@@ -1,0 +1,131 @@
+"""Ingest documents into the evidence store: read and validate, embed in batches, write in one transaction."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..domain import Passage
+from ..errors import InvalidInput
+from ..evidence_store import EvidenceStore, validate_corpus_name, validate_document
+from .base import Embedder, format_evidence
+
+#: Passages embedded per call to the embedder (and per progress report).
+DEFAULT_EMBED_BATCH = 256
+
+#: Called as ingestion advances: ``progress(done, total, stage)`` with stage ``"embedding"`` or ``"writing"``.
+IngestProgress = Callable[[int, int, str], None]
+
+
+def _no_progress(done: int, total: int, stage: str) -> None:
+    """An ingest progress callback that ignores what it is told."""
+
+
+def read_jsonl(path: str | os.PathLike[str]) -> list[Passage]:
+    """The documents of a JSONL corpus file, one ``{"id", "title", "text"}`` object a line (blank lines skipped)."""
+    path = Path(path)
+    try:
+        handle = path.open(encoding="utf-8")
+    except OSError as error:
+        raise InvalidInput(f"cannot read {path}: {error.strerror or error}", field="file") from None
+    with handle:
+        try:
+            return validate_documents(_parse_lines(path, handle))
+        except UnicodeDecodeError:
+            raise InvalidInput(f"{path} is not UTF-8 text", field="file") from None
+
+
+def _parse_lines(path: Path, lines: Iterable[str]) -> Iterable[tuple[str, Any]]:
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        where = f"{path.name} line {number}"
+        try:
+            yield where, json.loads(line)
+        except json.JSONDecodeError as error:
+            raise InvalidInput(f"{where}: not valid JSON ({error.msg})", field="line") from None
+
+
+def validate_documents(documents: Iterable[tuple[str, Any]]) -> list[Passage]:
+    """Validated passages from ``(where, document)`` pairs; an id given twice is an error naming both places."""
+    passages: list[Passage] = []
+    first_seen: dict[str, str] = {}
+    for where, doc in documents:
+        passage = validate_document(doc, where)
+        if passage.id in first_seen:
+            raise InvalidInput(f"{where}: id {passage.id!r} was already given at {first_seen[passage.id]}", field="id")
+        first_seen[passage.id] = where
+        passages.append(passage)
+    return passages
+
+
+def embed_passages(
+    embedder: Embedder,
+    passages: list[Passage],
+    *,
+    batch_size: int = DEFAULT_EMBED_BATCH,
+    progress: Callable[[int, int], None] | None = None,
+) -> np.ndarray:
+    """Unit vectors of ``"title: text"`` for each passage, float32 ``(n, dimension)``, computed in batches."""
+    vectors = np.zeros((len(passages), embedder.dimension), dtype=np.float32)
+    for start in range(0, len(passages), batch_size):
+        chunk = passages[start : start + batch_size]
+        vectors[start : start + len(chunk)] = embedder.encode([format_evidence(p.title, p.text) for p in chunk])
+        if progress is not None:
+            progress(start + len(chunk), len(passages))
+    return vectors
+
+
+def ingest_documents(
+    store: EvidenceStore,
+    embedder: Embedder | None,
+    corpus: str,
+    documents: Iterable[Passage | Mapping[str, Any]],
+    progress: IngestProgress = _no_progress,
+    *,
+    description: str = "",
+    batch_size: int = DEFAULT_EMBED_BATCH,
+) -> int:
+    """Validate, embed and store ``documents`` in ``corpus`` (created if absent); returns its passage count.
+
+    Without an embedder the corpus is BM25-only. Adding to an existing corpus replaces passages with the same
+    ids; nothing is written unless every document is valid and embedded.
+    """
+    validate_corpus_name(corpus)
+    passages = validate_documents((f"document {i}", doc) for i, doc in enumerate(documents, 1))
+    if store.has_corpus(corpus):
+        existing = store.corpus(corpus).embedder
+        wanted = embedder.name if embedder is not None else None
+        if existing != wanted:
+            raise InvalidInput(
+                f"corpus {corpus!r} was embedded with {existing or 'no embedder'}, not {wanted or 'none'}",
+                field="corpus",
+            )
+    total = len(passages)
+    vectors = None
+    if embedder is not None:
+        progress(0, total, "embedding")
+        vectors = embed_passages(
+            embedder, passages, batch_size=batch_size, progress=lambda done, _: progress(done, total, "embedding")
+        )
+
+    def written(done: int, _: int) -> None:
+        progress(done, total, "writing")
+
+    progress(0, total, "writing")
+    if store.has_corpus(corpus):
+        return store.add_passages(corpus, passages, vectors, progress=written)
+    store.create_corpus(
+        corpus,
+        description=description,
+        embedder=embedder.name if embedder is not None else None,
+        passages=passages,
+        vectors=vectors,
+        progress=written,
+    )
+    return store.corpus(corpus).passage_count

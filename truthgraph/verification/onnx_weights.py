@@ -1,0 +1,67 @@
+"""Half-precision storage of ONNX weights, restored to float32 when a session opens.
+
+Float32 initializers are stored as float16 followed by a ``Cast`` back to float32. onnxruntime folds those casts
+into float32 constants while it optimises the graph, so a running model computes in float32 and loading needs
+onnxruntime alone. :func:`store_fp16` (export side) needs the ``onnx`` package; :func:`open_session` does not.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from ..errors import ModelLoadError
+
+#: Suffix of the float16 copy of a float32 initializer named ``name``.
+FP16_SUFFIX = "__fp16"
+#: Largest magnitude float16 can hold; initializers beyond it stay float32.
+FP16_MAX = 65504.0
+
+
+def open_session(path: str | os.PathLike[str], *, threads: int | None = None) -> Any:
+    """An onnxruntime CPU session for ``path`` with full graph optimisation (folds the float16 casts)."""
+    import onnxruntime as ort
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelLoadError(f"no ONNX model at {path}")
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if threads:
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+    try:
+        return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises several unrelated types
+        raise ModelLoadError(f"cannot load ONNX model {path}: {exc}") from exc
+
+
+def store_fp16(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+    """Rewrite the ONNX model at ``source`` into ``target`` with float16-stored weights."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    model = onnx.load(str(source))
+    graph = model.graph
+    casts = []
+    kept = []
+    for init in graph.initializer:
+        if init.data_type != TensorProto.FLOAT:
+            kept.append(init)
+            continue
+        values = numpy_helper.to_array(init)
+        if values.size < 2 or not np.all(np.abs(values) <= FP16_MAX):
+            kept.append(init)
+            continue
+        half = numpy_helper.from_array(values.astype(np.float16), init.name + FP16_SUFFIX)
+        kept.append(half)
+        casts.append(helper.make_node("Cast", [half.name], [init.name], to=TensorProto.FLOAT, name=f"{init.name}_restore"))
+    del graph.initializer[:]
+    graph.initializer.extend(kept)
+    nodes = casts + list(graph.node)
+    del graph.node[:]
+    graph.node.extend(nodes)
+    onnx.checker.check_model(model)
+    onnx.save(model, str(target))

@@ -1,0 +1,281 @@
+"""The verification pipeline: retrieve passages, judge the stance of their sentences, aggregate a verdict."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from ..domain import STANCE_ORDER, Evidence, Passage, Stance, Verdict
+from ..errors import InvalidInput
+from ..evidence_store import STOPWORDS, EvidenceStore
+from .base import ProgressCallback, StanceModel, format_evidence, no_progress
+from .ingest import ingest_documents
+from .retrieval import HybridRetriever, RetrievedPassage
+from .sentences import split_sentences
+
+if TYPE_CHECKING:
+    from ..settings import Settings
+    from .aggregation import Decision
+
+#: Passages retrieved per claim unless the options say otherwise.
+DEFAULT_TOP_K = 5
+#: The range ``top_k`` may take in the options.
+MIN_TOP_K, MAX_TOP_K = 1, 20
+#: Most corpora one claim may be checked against.
+MAX_CORPORA = 32
+#: Most sentences judged per claim; beyond it the sentences sharing the most words with the claim are kept.
+DEFAULT_MAX_SENTENCES = 48
+#: Sentence pairs per stance-model call (progress advances once per batch).
+DEFAULT_STANCE_BATCH = 16
+#: Most evidence sentences a verdict carries, most decisive first.
+DEFAULT_MAX_EVIDENCE = 10
+#: Retrieval score of passages given to :meth:`Pipeline.judge` without scores.
+GIVEN_PASSAGE_SCORE = 1.0
+
+#: Where each stage ends, in percent.
+RETRIEVAL_END, STANCE_END = 30, 85
+
+
+class Retriever(Protocol):
+    """Finds passages for a query (see :class:`~truthgraph.verification.retrieval.HybridRetriever`)."""
+
+    def retrieve(self, query: str, corpora: Sequence[str], top_k: int) -> list[RetrievedPassage]:
+        """The ``top_k`` best passages, best first."""
+        ...
+
+
+class Aggregator(Protocol):
+    """The verdict rule (see :mod:`truthgraph.verification.aggregation`)."""
+
+    def decide(self, stance_probs: np.ndarray, retrieval_scores: Sequence[float] | None = None) -> Decision:
+        """The verdict for one claim from its evidence's ``(n, 3)`` stance probabilities."""
+        ...
+
+
+class Calibrator(Protocol):
+    """Turns a decision's raw verdict probabilities into calibrated ones, never changing the label."""
+
+    def apply(self, decision: Decision) -> Decision:
+        """The decision with calibrated probabilities."""
+        ...
+
+
+class Pipeline:
+    """A :class:`~truthgraph.verification.base.VerificationPipeline` over an evidence store."""
+
+    def __init__(
+        self,
+        store: EvidenceStore,
+        retriever: Retriever,
+        stance_model: StanceModel,
+        *,
+        aggregator: Aggregator,
+        calibrator: Calibrator | None = None,
+        default_corpus: str,
+        top_k: int = DEFAULT_TOP_K,
+        max_sentences: int = DEFAULT_MAX_SENTENCES,
+        stance_batch: int = DEFAULT_STANCE_BATCH,
+        max_evidence: int = DEFAULT_MAX_EVIDENCE,
+    ) -> None:
+        self.store = store
+        self.retriever = retriever
+        self.stance_model = stance_model
+        self.aggregator = aggregator
+        self.calibrator = calibrator
+        self.default_corpus = default_corpus
+        self.top_k = top_k
+        self.max_sentences = max_sentences
+        self.stance_batch = stance_batch
+        self.max_evidence = max_evidence
+
+    def verify(
+        self, claim_text: str, options: Mapping[str, Any] | None = None, progress: ProgressCallback = no_progress
+    ) -> Verdict:
+        """Retrieve evidence for the claim from the chosen corpora, judge it, and aggregate a verdict.
+
+        Options: ``corpus_ids`` (list of corpus names; default the default corpus) and ``top_k`` (passages to
+        retrieve, 1-20). Other keys are ignored.
+        """
+        claim = _check_claim(claim_text)
+        corpora, top_k = self.parse_options(options or {})
+        started = time.perf_counter()
+        progress(0, "retrieval")
+        retrieved = self.retriever.retrieve(claim, corpora, top_k)
+        retrieval_ms = _ms_since(started)
+        progress(RETRIEVAL_END, "retrieval")
+        verdict = self._judge(
+            claim,
+            [r.passage for r in retrieved],
+            [r.score for r in retrieved],
+            _Span(progress, RETRIEVAL_END),
+        )
+        verdict.timings_ms = {"retrieval": retrieval_ms, **verdict.timings_ms, "total": _ms_since(started)}
+        return verdict
+
+    def judge(
+        self,
+        claim_text: str,
+        passages: Sequence[Passage],
+        progress: ProgressCallback = no_progress,
+        *,
+        scores: Sequence[float] | None = None,
+    ) -> Verdict:
+        """Verify the claim against given passages (no retrieval); ``scores`` are their retrieval scores, if any."""
+        claim = _check_claim(claim_text)
+        if scores is not None and len(scores) != len(passages):
+            raise InvalidInput(f"{len(scores)} scores for {len(passages)} passages", field="scores")
+        started = time.perf_counter()
+        progress(0, "stance")
+        verdict = self._judge(claim, list(passages), None if scores is None else list(scores), _Span(progress, 0))
+        verdict.timings_ms["total"] = _ms_since(started)
+        return verdict
+
+    def ingest(
+        self, corpus: str, documents: Sequence[Mapping[str, Any]], progress: ProgressCallback = no_progress
+    ) -> dict[str, Any]:
+        """Embed and add documents to ``corpus`` (created when new); embedding is 0-80 %, writing 80-100 %."""
+
+        def report(done: int, total: int, stage: str) -> None:
+            share = done / total if total else 1.0
+            progress(int(80 * share) if stage == "embedding" else 80 + int(20 * share), stage)
+
+        count = ingest_documents(self.store, self.retriever.embedder, corpus, documents, report)
+        progress(100, "done")
+        return {"corpus": corpus, "documents": len(documents), "passage_count": count}
+
+    def parse_options(self, options: Mapping[str, Any]) -> tuple[list[str], int]:
+        """The corpora and ``top_k`` the options ask for; InvalidInput or CorpusNotFound when they cannot be met."""
+        if not isinstance(options, Mapping):
+            raise InvalidInput("options must be an object", field="options")
+        corpora = options.get("corpus_ids")
+        if corpora is None:
+            corpora = [self.default_corpus]
+        if not isinstance(corpora, (list, tuple)) or not corpora:
+            raise InvalidInput("corpus_ids must be a non-empty list of corpus names", field="corpus_ids")
+        if len(corpora) > MAX_CORPORA:
+            raise InvalidInput(f"corpus_ids may name at most {MAX_CORPORA} corpora", field="corpus_ids")
+        if not all(isinstance(name, str) and name for name in corpora):
+            raise InvalidInput("corpus_ids must hold non-empty strings", field="corpus_ids")
+        corpora = list(dict.fromkeys(corpora))
+        top_k = options.get("top_k")
+        if top_k is None:
+            top_k = self.top_k
+        if isinstance(top_k, bool) or not isinstance(top_k, int) or not MIN_TOP_K <= top_k <= MAX_TOP_K:
+            raise InvalidInput(f"top_k must be an integer from {MIN_TOP_K} to {MAX_TOP_K}", field="top_k")
+        self.store.require(corpora)
+        return corpora, top_k
+
+    def _judge(
+        self, claim: str, passages: list[Passage], scores: list[float] | None, progress: _Span
+    ) -> Verdict:
+        """Judge the sentences of ``passages`` and aggregate; progress runs from the span's start to 100."""
+        started = time.perf_counter()
+        evidence = self._sentences(claim, passages, scores)
+        probs = np.zeros((len(evidence), len(STANCE_ORDER)), dtype=np.float64)
+        pairs = [(format_evidence(e.title, e.text), claim) for e in evidence]
+        for start in range(0, len(pairs), self.stance_batch):
+            batch = pairs[start : start + self.stance_batch]
+            probs[start : start + len(batch)] = self.stance_model.predict(batch)
+            progress.at(STANCE_END, (start + len(batch)) / len(pairs), "stance")
+        for row, item in zip(probs, evidence, strict=True):
+            item.stance_probabilities = {s.value: float(p) for s, p in zip(STANCE_ORDER, row, strict=True)}
+            item.stance = STANCE_ORDER[int(np.argmax(row))]
+        stance_ms = _ms_since(started)
+        progress.at(STANCE_END, 1.0, "aggregation")
+
+        started = time.perf_counter()
+        decision = self.aggregator.decide(probs, None if scores is None else [e.retrieval_score for e in evidence])
+        if self.calibrator is not None:
+            decision = self.calibrator.apply(decision)
+        ranked = [evidence[i] for i in decision.ranking][: self.max_evidence]
+        verdict = Verdict(
+            claim=claim,
+            label=decision.label,
+            confidence=float(decision.confidence),
+            evidence=ranked,
+            probabilities=dict(decision.probabilities),
+            timings_ms={"stance": stance_ms, "aggregation": _ms_since(started)},
+            model=self.stance_model.name,
+        )
+        progress.at(100, 1.0, "aggregation")
+        return verdict
+
+    def _sentences(self, claim: str, passages: list[Passage], scores: list[float] | None) -> list[Evidence]:
+        """One unjudged evidence item per sentence; beyond ``max_sentences`` those sharing most words with the claim."""
+        items: list[Evidence] = []
+        for i, passage in enumerate(passages):
+            score = GIVEN_PASSAGE_SCORE if scores is None else float(scores[i])
+            for sentence in split_sentences(passage.text) or [passage.text.strip()]:
+                items.append(Evidence(passage.id, passage.corpus, passage.title, sentence, score, Stance.NEUTRAL))
+        if len(items) <= self.max_sentences:
+            return items
+        words = _content_words(claim)
+        overlap = [len(words & _content_words(f"{e.title} {e.text}")) for e in items]
+        keep = sorted(sorted(range(len(items)), key=lambda i: -overlap[i])[: self.max_sentences])
+        return [items[i] for i in keep]
+
+
+class _Span:
+    """Reports progress from ``start`` upward, never going back."""
+
+    def __init__(self, callback: ProgressCallback, start: int) -> None:
+        self.callback = callback
+        self.start = start
+        self.last = start
+
+    def at(self, end: int, fraction: float, stage: str) -> None:
+        """Report the point ``fraction`` of the way from the current stage start to ``end``."""
+        value = max(self.last, int(self.start + (end - self.start) * min(max(fraction, 0.0), 1.0)))
+        if fraction >= 1.0:
+            self.start = end
+        self.last = value
+        self.callback(value, stage)
+
+
+def build_default_pipeline(settings: Settings) -> Pipeline:
+    """The pipeline the settings name: store, embedder and stance model loaded once, default corpus ensured.
+
+    The verdict thresholds and temperature come from the ``calibration.json`` in the stance model's folder, when
+    there is one.
+    """
+    from pathlib import Path
+
+    from .calibration import Calibrator
+    from .embedding import load_default_embedder
+    from .stance import DEFAULT_STANCE_DIR, load_stance_model
+    from .wikipedia import CORPUS_NAME, ensure_default_corpus
+
+    settings.evidence_db_path.parent.mkdir(parents=True, exist_ok=True)
+    store = EvidenceStore(settings.evidence_db_path)
+    embedder = load_default_embedder()
+    stance_model = load_stance_model(settings.stance_model)
+    spec = settings.stance_model.strip()
+    calibrator = Calibrator.for_model(DEFAULT_STANCE_DIR if spec == "default" else Path(spec).expanduser())
+    if settings.default_corpus == CORPUS_NAME:
+        ensure_default_corpus(store, embedder)
+    return Pipeline(
+        store,
+        HybridRetriever(store, embedder),
+        stance_model,
+        aggregator=calibrator.aggregator(),
+        calibrator=calibrator,
+        default_corpus=settings.default_corpus,
+    )
+
+
+def _check_claim(claim_text: Any) -> str:
+    if not isinstance(claim_text, str) or not claim_text.strip():
+        raise InvalidInput("the claim must be non-empty text", field="claim_text")
+    return claim_text.strip()
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"\w+", text.lower()) if w not in STOPWORDS}
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000.0, 3)

@@ -1,0 +1,5 @@
+"""Stance models: what a piece of evidence says about a claim (entails, contradicts, neutral)."""
+
+from .loader import DEFAULT_STANCE_DIR, load_stance_model
+
+__all__ = ["DEFAULT_STANCE_DIR", "load_stance_model"]

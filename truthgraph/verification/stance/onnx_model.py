@@ -1,0 +1,77 @@
+"""A stance model exported to ONNX, run on onnxruntime and ``tokenizers`` alone (no torch)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ...domain import STANCE_ORDER
+from ...errors import ModelLoadError
+from ..onnx_text import length_batches, load_tokenizer
+from ..onnx_weights import open_session
+from .labels import stance_columns
+from .softmax import softmax
+
+#: Pairs longer than this many tokens are cut (the evidence side first when it is the longer).
+DEFAULT_MAX_LENGTH = 256
+#: Pairs per onnxruntime call.
+DEFAULT_BATCH_SIZE = 32
+
+
+class OnnxStanceModel:
+    """A :class:`~truthgraph.verification.base.StanceModel` from a folder with model.onnx, tokenizer.json, config.json.
+
+    The ONNX graph takes ``input_ids``, ``attention_mask`` (and ``token_type_ids``) and returns class logits whose
+    order ``config.json`` gives as ``id2label`` (or ``labels``).
+    """
+
+    def __init__(
+        self,
+        folder: str | os.PathLike[str],
+        *,
+        max_length: int = DEFAULT_MAX_LENGTH,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        threads: int | None = None,
+    ) -> None:
+        folder = Path(folder)
+        config = _read_config(folder)
+        self.name: str = config.get("name", folder.name)
+        self.max_length = max_length
+        self.batch_size = batch_size
+        self._columns = stance_columns(_id2label(config))
+        self._tokenizer = load_tokenizer(folder, max_length)
+        self._session = open_session(folder / "model.onnx", threads=threads)
+        self._inputs = [i.name for i in self._session.get_inputs()]
+
+    def predict(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """Probabilities of shape ``(len(pairs), 3)`` in STANCE_ORDER for ``(evidence, claim)`` pairs."""
+        out = np.zeros((len(pairs), len(STANCE_ORDER)), dtype=np.float32)
+        if not pairs:
+            return out
+        encodings = self._tokenizer.encode_batch([(evidence, claim) for evidence, claim in pairs])
+        for indices, feed in length_batches(encodings, self.batch_size, self._inputs):
+            logits = self._session.run(None, feed)[0]
+            out[indices] = softmax(logits)[:, self._columns]
+        return out
+
+
+def _read_config(folder: Path) -> dict:
+    """The folder's ``config.json``."""
+    path = folder / "config.json"
+    if not path.is_file():
+        raise ModelLoadError(f"no config.json in stance model folder {folder}")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ModelLoadError(f"unreadable {path}: {exc}") from exc
+
+
+def _id2label(config: dict) -> dict:
+    """``id2label`` of a config, or one built from its ``labels`` list."""
+    if config.get("id2label"):
+        return config["id2label"]
+    return dict(enumerate(config.get("labels") or []))

@@ -1,0 +1,55 @@
+"""The ``train-stance`` and ``export-embedder`` sub-commands."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .cross_encoder import TrainSettings
+
+
+def add_train_stance_command(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """Register ``train-stance``: fine-tune and export the MiniLM stance cross-encoder."""
+    defaults = TrainSettings()
+    parser = subparsers.add_parser("train-stance", help="fine-tune and export the MiniLM stance model")
+    parser.add_argument("--fever-train", type=Path, required=True, help="FEVER training claims (JSON Lines)")
+    parser.add_argument("--snli-train", type=Path, required=True, help="NLI training pairs (JSON Lines)")
+    parser.add_argument("--out", type=Path, required=True, help="output folder")
+    parser.add_argument("--epochs", type=int, default=defaults.epochs)
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--max-length", type=int, default=defaults.max_length, help="tokens per pair")
+    parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    parser.add_argument("--lr", type=float, default=defaults.lr, help="peak learning rate")
+    parser.add_argument("--limit", type=int, default=None, help="train on at most this many pairs (a random subset)")
+    parser.add_argument("--init-from", type=Path, default=None,
+                        help="continue training a 3-way checkpoint (the checkpoint/ folder of an earlier run)")
+    parser.set_defaults(func=_train_stance)
+
+
+def add_export_embedder_command(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """Register ``export-embedder``: export all-MiniLM-L6-v2 to ONNX without training."""
+    parser = subparsers.add_parser("export-embedder", help="export the MiniLM sentence embedder to ONNX")
+    parser.add_argument("--out", type=Path, required=True, help="output folder")
+    parser.set_defaults(func=_export_embedder)
+
+
+def _train_stance(args: argparse.Namespace) -> int:
+    """Handle ``train-stance``."""
+    from .stance_run import run_train_stance
+
+    settings = TrainSettings(
+        epochs=args.epochs, seed=args.seed, max_length=args.max_length, batch_size=args.batch_size, lr=args.lr
+    )
+    run_train_stance(args.fever_train, args.snli_train, args.out, settings, limit=args.limit,
+                     init_from=args.init_from, log=lambda line: print(line, flush=True))
+    print(f"stance model written to {args.out}", flush=True)
+    return 0
+
+
+def _export_embedder(args: argparse.Namespace) -> int:
+    """Handle ``export-embedder``."""
+    from .export import export_embedder
+
+    export_embedder(args.out)
+    print(f"embedder written to {args.out}", flush=True)
+    return 0

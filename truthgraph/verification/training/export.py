@@ -1,0 +1,103 @@
+"""Export of the embedder and the stance cross-encoder to ONNX with float16-stored weights."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ...domain import STANCE_ORDER
+from ..onnx_weights import store_fp16
+from .base_model import minilm_dir
+
+#: ONNX opset of exported models.
+OPSET = 17
+_INPUTS = ["input_ids", "attention_mask", "token_type_ids"]
+
+
+def export_onnx(model: Any, output_name: str, target: Path) -> None:
+    """Trace a BERT-style ``model`` (eval mode) to ONNX at ``target`` with dynamic batch and sequence axes."""
+    import torch
+
+    model.eval()
+    example = {
+        "input_ids": torch.tensor([[101, 2023, 2003, 102, 2009, 102], [101, 2023, 102, 2009, 102, 0]]),
+        "attention_mask": torch.tensor([[1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 0]]),
+        "token_type_ids": torch.tensor([[0, 0, 0, 0, 1, 1], [0, 0, 0, 1, 1, 0]]),
+    }
+
+    class _Wrapper(torch.nn.Module):
+        def __init__(self, inner: Any) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            out = self.inner(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+            return out[0]
+
+    axes = {name: {0: "batch", 1: "sequence"} for name in _INPUTS}
+    axes[output_name] = {0: "batch", 1: "sequence"} if output_name == "last_hidden_state" else {0: "batch"}
+    with tempfile.TemporaryDirectory() as tmp, torch.no_grad():
+        raw = Path(tmp) / "model.fp32.onnx"
+        torch.onnx.export(
+            _Wrapper(model),
+            (example["input_ids"], example["attention_mask"], example["token_type_ids"]),
+            str(raw),
+            input_names=_INPUTS,
+            output_names=[output_name],
+            dynamic_axes=axes,
+            opset_version=OPSET,
+            do_constant_folding=True,
+            dynamo=False,
+        )
+        store_fp16(raw, target)
+
+
+def export_embedder(out: Path) -> Path:
+    """Export the packaged all-MiniLM-L6-v2 (no training) to ``out`` as an ONNX embedder folder."""
+    from transformers import AutoModel
+
+    source = minilm_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    model = AutoModel.from_pretrained(str(source), attn_implementation="eager")
+    export_onnx(model, "last_hidden_state", out / "model.onnx")
+    shutil.copy2(source / "tokenizer.json", out / "tokenizer.json")
+    config = {
+        "name": "minilm-embedder-v1",
+        "version": "1",
+        "base_model": "sentence-transformers/all-MiniLM-L6-v2",
+        "dimension": int(model.config.hidden_size),
+        "max_length": 256,
+        "pooling": "mean",
+        "normalize": True,
+        "weights_storage": "float16",
+    }
+    (out / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    return out
+
+
+def export_stance(checkpoint: Path, out: Path, *, max_length: int, name: str, version: str) -> Path:
+    """Export a fine-tuned 3-way cross-encoder checkpoint to ``out`` as an ONNX stance model folder."""
+    from transformers import AutoModelForSequenceClassification
+
+    out.mkdir(parents=True, exist_ok=True)
+    model = AutoModelForSequenceClassification.from_pretrained(str(checkpoint), attn_implementation="eager")
+    labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
+    if labels != [s.value for s in STANCE_ORDER]:
+        raise ValueError(f"checkpoint labels {labels} are not in STANCE_ORDER")
+    export_onnx(model, "logits", out / "model.onnx")
+    shutil.copy2(checkpoint / "tokenizer.json", out / "tokenizer.json")
+    config = {
+        "name": name,
+        "version": version,
+        "base_model": "sentence-transformers/all-MiniLM-L6-v2",
+        "labels": labels,
+        "id2label": {str(i): label for i, label in enumerate(labels)},
+        "max_length": max_length,
+        "output": "logits",
+        "weights_storage": "float16",
+    }
+    (out / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    return out

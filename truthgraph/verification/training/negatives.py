@@ -1,0 +1,88 @@
+"""Neutral hard negatives: each claim paired with a BM25-retrieved evidence sentence that is not its evidence."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from ...domain import Stance
+from .data import StancePair, evidence_texts
+
+#: Passages retrieved per claim before choosing a negative.
+CANDIDATES = 10
+#: A candidate holding this share of the claim's content words probably states it; it is not a negative.
+MAX_COVERAGE = 0.8
+#: Another claim this similar (token Jaccard) to the query likely shares its facts; its evidence is not a negative.
+SIBLING_JACCARD = 0.4
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+_WORD = re.compile(r"[A-Za-z0-9]+")
+_STOP = frozenset("a an and are as at be by for from has have in is it its of on or that the to was were with".split())
+
+
+def words(text: str) -> set[str]:
+    """Lower-case content words of ``text``."""
+    return {w for w in (m.lower() for m in _WORD.findall(text)) if w not in _STOP}
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a passage (a plain punctuation split, good enough for FEVER's Wikipedia text)."""
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    """Token-set Jaccard similarity."""
+    return len(a & b) / len(a | b) if a or b else 0.0
+
+
+class PassageIndex:
+    """An in-memory SQLite FTS5 index over passages, ranked by BM25."""
+
+    def __init__(self, passages: Sequence[str]) -> None:
+        self.passages = list(passages)
+        self._db = sqlite3.connect(":memory:")
+        self._db.execute("CREATE VIRTUAL TABLE pool USING fts5(text)")
+        self._db.executemany("INSERT INTO pool(rowid, text) VALUES (?, ?)", enumerate(self.passages))
+
+    def search(self, query: str, k: int) -> list[str]:
+        """The ``k`` best passages for ``query``."""
+        terms = sorted(words(query))
+        if not terms:
+            return []
+        match = " OR ".join(f'"{t}"' for t in terms)
+        rows = self._db.execute(
+            "SELECT rowid FROM pool WHERE pool MATCH ? ORDER BY bm25(pool) LIMIT ?", (match, k)
+        ).fetchall()
+        return [self.passages[r[0]] for r in rows]
+
+
+def neutral_pairs(claims: Sequence[dict[str, Any]], per_claim: int = 1) -> list[StancePair]:
+    """For each claim, the best-ranked retrieved sentences that belong neither to its evidence nor its siblings'."""
+    gold_of: dict[str, list[set[str]]] = defaultdict(list)
+    for claim in claims:
+        claim_words = words(claim["claim"])
+        for sentence in {s for text in evidence_texts(claim) for s in sentences(text)}:
+            gold_of[sentence].append(claim_words)
+    index = PassageIndex(sorted(gold_of))
+    pairs = []
+    for claim in claims:
+        own = {s for text in evidence_texts(claim) for s in sentences(text)}
+        query = words(claim["claim"])
+        chosen = 0
+        for candidate in index.search(claim["claim"], CANDIDATES):
+            if chosen >= per_claim:
+                break
+            if candidate in own or _too_close(query, candidate, gold_of[candidate]):
+                continue
+            pairs.append(StancePair(candidate, claim["claim"], Stance.NEUTRAL, "fever-retrieved"))
+            chosen += 1
+    return pairs
+
+
+def _too_close(query: set[str], candidate: str, owners: list[set[str]]) -> bool:
+    """Whether a candidate likely states the claim: it covers the claim's words or is a sibling claim's evidence."""
+    if query and len(query & words(candidate)) / len(query) >= MAX_COVERAGE:
+        return True
+    return any(jaccard(query, other) >= SIBLING_JACCARD for other in owners)

@@ -1,0 +1,70 @@
+"""One stance-model run: build pairs, fine-tune, export, check on the held-out claims, write the model card."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ...domain import STANCE_ORDER, Stance
+from .cross_encoder import TrainSettings, train_cross_encoder
+from .data import claim_pairs, nli_pairs, read_jsonl, split_claims, subsample, write_jsonl
+from .export import OPSET, export_stance
+from .model_card import write_model_card
+from .negatives import neutral_pairs
+
+#: Name and version written into the exported model's config.
+MODEL_NAME = "minilm-stance-v1"
+MODEL_VERSION = "1"
+
+
+def run_train_stance(
+    fever_train: Path,
+    snli_train: Path,
+    out: Path,
+    settings: TrainSettings,
+    *,
+    limit: int | None = None,
+    init_from: Path | None = None,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Train and export a stance model into ``out``; return the run statistics."""
+    out.mkdir(parents=True, exist_ok=True)
+    train_claims, calibration = split_claims(read_jsonl(fever_train))
+    write_jsonl(out / "calibration_claims.jsonl", calibration)
+    fever = claim_pairs(train_claims)
+    neutral = neutral_pairs(train_claims)
+    snli = nli_pairs(snli_train)
+    pairs = subsample(fever + neutral + snli, limit, settings.seed)
+    log(f"pairs: fever {len(fever)}, neutral {len(neutral)}, snli {len(snli)}; training on {len(pairs)}; "
+        f"{len(calibration)} calibration claims held out")
+
+    stats: dict[str, Any] = {"n_fever": len(fever), "n_neutral": len(neutral), "n_snli": len(snli),
+                             "n_calibration": len(calibration), "limit": limit}
+    if init_from is not None:
+        stats["continued_from"] = "an earlier train-stance checkpoint"
+    stats.update(train_cross_encoder(pairs, out / "checkpoint", settings, log=log, init_from=init_from))
+    export_stance(out / "checkpoint", out, max_length=settings.max_length, name=MODEL_NAME, version=MODEL_VERSION)
+    stats.update(held_out_check(out, calibration))
+    log(f"held-out: {json.dumps(stats)}")
+    (out / "training_stats.json").write_text(json.dumps(stats, indent=2) + "\n", encoding="utf-8")
+    write_model_card(out, name=MODEL_NAME, opset=OPSET, settings=settings, stats=stats)
+    return stats
+
+
+def held_out_check(folder: Path, calibration: list[dict[str, Any]]) -> dict[str, Any]:
+    """Accuracy of the exported model on the calibration claims' gold evidence, and neutral share on negatives."""
+    from ..stance.onnx_model import OnnxStanceModel
+
+    model = OnnxStanceModel(folder)
+    gold = claim_pairs(calibration)
+    probs = model.predict([(p.evidence, p.claim) for p in gold])
+    want = np.array([STANCE_ORDER.index(p.stance) for p in gold])
+    accuracy = float((probs[:, :2].argmax(axis=1) == want).mean()) if gold else 0.0
+    negatives = neutral_pairs(calibration)
+    neg_probs = model.predict([(p.evidence, p.claim) for p in negatives])
+    neutral = float((neg_probs.argmax(axis=1) == STANCE_ORDER.index(Stance.NEUTRAL)).mean()) if negatives else 0.0
+    return {"calibration_accuracy": round(accuracy, 4), "calibration_neutral": round(neutral, 4)}
