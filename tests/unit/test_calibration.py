@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from truthgraph.domain import Label
+from truthgraph.errors import ModelLoadError
 from truthgraph.verification.aggregation import VERDICT_ORDER, Aggregator
 from truthgraph.verification.calibration import (
     CALIBRATION_FILENAME,
@@ -126,8 +127,13 @@ def test_without_a_file_the_calibrator_is_the_identity(tmp_path) -> None:
     assert not Calibrator(temperature=1.2).is_identity
 
 
-def test_bad_calibrations_are_rejected() -> None:
+def test_bad_calibrations_are_rejected(tmp_path) -> None:
     with pytest.raises(ValueError):
         Calibrator(temperature=0.0)
     with pytest.raises(ValueError):
         Calibrator.from_dict({"format_version": 99})
+    (tmp_path / CALIBRATION_FILENAME).write_text("{not json")
+    with pytest.raises(ModelLoadError, match="calibration"):
+        Calibrator.for_model(tmp_path)
+    with pytest.raises(ModelLoadError):
+        Calibrator.load(tmp_path / "missing.json")

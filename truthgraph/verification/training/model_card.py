@@ -48,6 +48,8 @@ the second segment. The ONNX graph returns logits; `OnnxStanceModel` applies the
 | final training loss (running mean) | {final_loss} |
 | held-out calibration claims, gold evidence: accuracy of entails vs contradicts | {calibration_accuracy} |
 | held-out calibration claims, retrieved non-evidence: share judged neutral | {calibration_neutral} |
+| quick check, fever_dev first 600 claims, gold evidence: accuracy of entails vs contradicts | {fever_dev_quick} |
+| quick check, fm2_dev (1,169 claims), gold evidence averaged per claim: accuracy of entails vs contradicts | {fm2_dev_quick} |
 | ONNX inference throughput (onnxruntime, CPU, 2 threads, batch 32) | {onnx_pairs_per_second} pairs/s |
 | `model.onnx` size (float16-stored weights) | {model_onnx_mb} MB |
 
@@ -97,6 +99,7 @@ def write_model_card(out: Path, *, name: str, opset: int, settings: TrainSetting
         **{key: stats.get(key, "n/a") for key in (
             "n_fever", "n_neutral", "n_snli", "n_calibration", "pairs", "pairs_per_second", "final_loss",
             "calibration_accuracy", "calibration_neutral", "onnx_pairs_per_second", "model_onnx_mb",
+            "fever_dev_quick", "fm2_dev_quick",
         )},
     )
     path = out / "MODEL_CARD.md"
