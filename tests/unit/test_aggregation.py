@@ -16,6 +16,7 @@ from truthgraph.verification.aggregation import (
     probabilities_from_logits,
     stance_matrix,
     verdict_labels,
+    verdict_logits,
 )
 
 ENTAILS = [0.9, 0.05, 0.05]
@@ -122,13 +123,16 @@ def test_bad_input_is_rejected() -> None:
         Aggregator(refute_threshold=1.5)
 
 
-def test_vectorised_labels_match_the_aggregator() -> None:
+def test_vectorised_labels_and_logits_match_the_aggregator() -> None:
     rng = np.random.default_rng(0)
     support, refute = rng.random(200), rng.random(200)
     labels = verdict_labels(support, refute, 0.6, 0.4)
+    logits = verdict_logits(support, refute, 0.6, 0.4)
     rule = Aggregator(support_threshold=0.6, refute_threshold=0.4)
-    for s, r, k in zip(support, refute, labels):
-        assert rule.decide([[s, r, 0.0]]).label is VERDICT_ORDER[k]
+    for s, r, k, z in zip(support, refute, labels, logits):
+        decision = rule.decide([[s, r, 0.0]])
+        assert decision.label is VERDICT_ORDER[k]
+        assert decision.logits == pytest.approx(tuple(z))
 
 
 def test_stance_matrix_reads_evidence_in_stance_order() -> None:

@@ -30,7 +30,6 @@ Input: for each evidence sentence ``i`` the stance model's probabilities ``(e_i,
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -116,7 +115,7 @@ class Aggregator:
         counts = self._counting(scores, len(probs))
         support, support_at = _column_max(probs[:, _ENTAILS], counts)
         refute, refute_at = _column_max(probs[:, _CONTRADICTS], counts)
-        logits = verdict_logits(support, refute, self.support_threshold, self.refute_threshold)
+        logits = tuple(float(z) for z in verdict_logits(support, refute, self.support_threshold, self.refute_threshold))
         label = VERDICT_ORDER[int(verdict_labels(support, refute, self.support_threshold, self.refute_threshold))]
         ranking = self._ranking(probs, scores, counts, label)
         decisive = self._decisive(probs, ranking, counts, label)
@@ -180,14 +179,12 @@ class Aggregator:
 
 
 def verdict_logits(
-    support: float, refute: float, support_threshold: float, refute_threshold: float
-) -> tuple[float, float, float]:
-    """The verdict scores ``(z_SUP, z_REF, z_NEI)`` of the rule for one claim's support and refutation scores."""
-    return (
-        math.log(max(support, SCORE_FLOOR) / support_threshold),
-        math.log(max(refute, SCORE_FLOOR) / refute_threshold),
-        0.0,
-    )
+    support: np.ndarray | float, refute: np.ndarray | float, support_threshold: float, refute_threshold: float
+) -> np.ndarray:
+    """The rule's verdict scores ``(z_SUP, z_REF, z_NEI)``: shape ``(3,)`` for one claim, ``(n, 3)`` for arrays."""
+    s = np.log(np.maximum(np.asarray(support, dtype=np.float64), SCORE_FLOOR) / support_threshold)
+    r = np.log(np.maximum(np.asarray(refute, dtype=np.float64), SCORE_FLOOR) / refute_threshold)
+    return np.stack([s, r, np.zeros_like(s)], axis=-1)
 
 
 def verdict_labels(

@@ -5,9 +5,10 @@ A :class:`Calibrator` holds the temperature ``T`` and the thresholds of the verd
 scores ``z``. It is saved as ``calibration.json`` next to the stance model it was fitted for; without that file the
 calibrator is the identity (``T = 1``, default thresholds).
 
-Fitting (:func:`fit_calibrator`) runs on a calibration split, never on an evaluation set: first the thresholds, by grid
-search for the best macro-F1 over the three labels; then ``T``, by minimising the negative log-likelihood of the gold
-labels (convex in ``1/T``, solved by bisection on its derivative).
+Fitting (:func:`fit_calibrator`) runs on a calibration split, never on an evaluation set. The thresholds are biases of
+the verdict scores (``z_SUP = ln S − ln t_S``), so thresholds and temperature are fitted together to one objective, the
+negative log-likelihood of the expected labels (convex after a change of variables; Newton's method, numpy only). The
+verdict is then the most probable label under the calibrated probabilities, and its confidence that probability.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from .aggregation import (
     DEFAULT_MIN_RETRIEVAL_SCORE,
     DEFAULT_REFUTE_THRESHOLD,
     DEFAULT_SUPPORT_THRESHOLD,
+    SCORE_FLOOR,
     VERDICT_ORDER,
     Aggregator,
     Decision,
@@ -45,13 +47,10 @@ CALIBRATION_FILENAME = "calibration.json"
 DEFAULT_ECE_BINS = 10
 #: Smallest and largest temperature a fit may return.
 TEMPERATURE_BOUNDS = (0.01, 100.0)
+#: Smallest and largest threshold a fit may return.
+THRESHOLD_BOUNDS = (0.01, 1.0)
 #: The version of the ``calibration.json`` layout.
 FORMAT_VERSION = 1
-
-
-def default_threshold_grid() -> np.ndarray:
-    """Candidate thresholds for fitting: 0.05 to 0.95 in steps of 0.025."""
-    return np.round(np.arange(0.05, 0.951, 0.025), 3)
 
 
 class Calibrator:
@@ -184,8 +183,10 @@ def expected_calibration_error(
     return float(total / len(conf))
 
 
-def label_indices(labels: Sequence[Label | str]) -> np.ndarray:
-    """Positions of labels in :data:`~truthgraph.verification.aggregation.VERDICT_ORDER`."""
+def label_indices(labels: Sequence[Label | str] | np.ndarray) -> np.ndarray:
+    """Positions of labels in :data:`~truthgraph.verification.aggregation.VERDICT_ORDER` (positions pass through)."""
+    if isinstance(labels, np.ndarray) and labels.dtype.kind in "iu":
+        return labels
     values = [label.value for label in VERDICT_ORDER]
     return np.asarray([values.index(Label(label).value) for label in labels], dtype=np.int64)
 
@@ -232,32 +233,50 @@ def fit_temperature(logits: np.ndarray, labels: Sequence[Label | str], *, iterat
     return float(1 / math.exp((low + high) / 2))
 
 
-def fit_thresholds(
-    support: np.ndarray, refute: np.ndarray, labels: Sequence[Label | str], *, grid: np.ndarray | None = None
-) -> tuple[float, float]:
-    """The support and refutation thresholds with the best macro-F1; ties go to the pair nearest the defaults."""
-    grid = default_threshold_grid() if grid is None else np.asarray(grid, dtype=np.float64)
-    gold = label_indices(labels)
-    best: tuple[float, float, float, float] | None = None  # (-f1, distance, t_s, t_r)
-    for t_s in grid:
-        for t_r in grid:
-            f1 = macro_f1(gold, verdict_labels(support, refute, t_s, t_r))
-            distance = (t_s - DEFAULT_SUPPORT_THRESHOLD) ** 2 + (t_r - DEFAULT_REFUTE_THRESHOLD) ** 2
-            candidate = (-round(f1, 12), distance, float(t_s), float(t_r))
-            if best is None or candidate < best:
-                best = candidate
-    assert best is not None
-    return best[2], best[3]
+def fit_rule(
+    support: np.ndarray, refute: np.ndarray, labels: Sequence[Label | str] | np.ndarray, *, iterations: int = 50
+) -> tuple[float, float, float]:
+    """The support threshold, refutation threshold and temperature that together minimise the NLL of ``labels``.
 
+    With ``a = 1/T`` and ``c = a ln t`` the scaled verdict scores ``(a ln S − c_S, a ln R − c_R, 0)`` are linear in
+    ``(a, c_S, c_R)``, so the likelihood is convex in them: a multinomial logistic regression with one shared slope,
+    solved by Newton's method with backtracking. Thresholds are then clipped to :data:`THRESHOLD_BOUNDS` and the
+    temperature refitted for them (within :data:`TEMPERATURE_BOUNDS`).
+    """
+    y = label_indices(labels)
+    n = len(y)
+    u = np.log(np.maximum(np.asarray(support, dtype=np.float64), SCORE_FLOOR))
+    v = np.log(np.maximum(np.asarray(refute, dtype=np.float64), SCORE_FLOOR))
+    # d logits / d params, per claim: rows are the logits (SUP, REF, NEI), columns the parameters (a, c_S, c_R).
+    jacobian = np.zeros((n, 3, 3))
+    jacobian[:, 0, 0], jacobian[:, 1, 0] = u, v
+    jacobian[:, 0, 1] = jacobian[:, 1, 2] = -1.0
+    onehot = np.eye(3)[y]
 
-def rule_logits(
-    support: np.ndarray, refute: np.ndarray, support_threshold: float, refute_threshold: float
-) -> np.ndarray:
-    """The verdict rule's ``(n, 3)`` verdict scores for arrays of support and refutation scores."""
-    return np.asarray(
-        [verdict_logits(float(s), float(r), support_threshold, refute_threshold) for s, r in zip(support, refute)],
-        dtype=np.float64,
-    ).reshape(len(support), 3)
+    def loss(theta: np.ndarray) -> float:
+        z = jacobian @ theta
+        return float(np.mean(_logsumexp(z) - z[np.arange(n), y]))
+
+    theta = np.array([1.0, math.log(DEFAULT_SUPPORT_THRESHOLD), math.log(DEFAULT_REFUTE_THRESHOLD)])
+    current = loss(theta)
+    for _ in range(iterations):
+        z = jacobian @ theta
+        p = np.exp(z - _logsumexp(z)[:, None])
+        gradient = np.einsum("nkj,nk->j", jacobian, p - onehot) / n
+        covariance = np.einsum("nk,kl->nkl", p, np.eye(3)) - np.einsum("nk,nl->nkl", p, p)
+        hessian = np.einsum("nki,nkl,nlj->ij", jacobian, covariance, jacobian) / n + 1e-9 * np.eye(3)
+        step = np.linalg.solve(hessian, gradient)
+        scale = 1.0
+        while scale > 1e-6 and loss(theta - scale * step) > current:
+            scale /= 2
+        theta = theta - scale * step
+        previous, current = current, loss(theta)
+        if previous - current < 1e-12 or theta[0] > 1 / TEMPERATURE_BOUNDS[0]:
+            break
+    slope = max(float(theta[0]), 1 / TEMPERATURE_BOUNDS[1])
+    low, high = np.log(THRESHOLD_BOUNDS)
+    t_s, t_r = (float(np.exp(np.clip(c / slope, low, high))) for c in theta[1:])
+    return t_s, t_r, fit_temperature(verdict_logits(support, refute, t_s, t_r), y)
 
 
 def fit_calibrator(
@@ -265,56 +284,44 @@ def fit_calibrator(
     refute: Sequence[float] | np.ndarray,
     labels: Sequence[Label | str],
     *,
-    grid: np.ndarray | None = None,
     bins: int = DEFAULT_ECE_BINS,
     info: Mapping[str, Any] | None = None,
 ) -> Calibrator:
-    """Fit thresholds, then temperature, to the per-claim support and refutation scores of a calibration split.
+    """Fit thresholds and temperature to the per-claim support and refutation scores of a calibration split.
 
-    The fitted calibrator's ``info`` records the split's size and the fit's figures before and after.
+    The fitted calibrator's ``info`` records the split's size and the figures of the rule with the default thresholds,
+    with the fitted thresholds before temperature scaling, and fully fitted.
     """
     support = np.asarray(support, dtype=np.float64)
     refute = np.asarray(refute, dtype=np.float64)
     gold = label_indices(labels)
     if len(gold) == 0:
         raise ValueError("cannot calibrate on no claims")
-    t_s, t_r = fit_thresholds(support, refute, labels, grid=grid)
-    logits = rule_logits(support, refute, t_s, t_r)
-    temperature = fit_temperature(logits, labels)
-    predicted = verdict_labels(support, refute, t_s, t_r)
-    default_predicted = verdict_labels(support, refute, DEFAULT_SUPPORT_THRESHOLD, DEFAULT_REFUTE_THRESHOLD)
-    default_logits = rule_logits(support, refute, DEFAULT_SUPPORT_THRESHOLD, DEFAULT_REFUTE_THRESHOLD)
-    correct = predicted == gold
+    t_s, t_r, temperature = fit_rule(support, refute, gold)
 
-    def confidence(z: np.ndarray, t: float) -> np.ndarray:
-        p = np.exp(z / t - _logsumexp(z / t)[:, None])
-        return p.max(axis=1)
+    def figures(support_threshold: float, refute_threshold: float, t: float) -> dict[str, float]:
+        logits = verdict_logits(support, refute, support_threshold, refute_threshold)
+        predicted = verdict_labels(support, refute, support_threshold, refute_threshold)
+        p = np.exp(logits / t - _logsumexp(logits / t)[:, None])
+        return {
+            "label_accuracy": float(np.mean(predicted == gold)),
+            "macro_f1": macro_f1(gold, predicted),
+            "nll": negative_log_likelihood(logits, labels, t),
+            "ece": expected_calibration_error(p[np.arange(len(gold)), predicted], predicted == gold, bins),
+        }
 
-    figures = {
+    fit = {
         "n": int(len(gold)),
         "label_counts": {label.value: int(np.sum(gold == k)) for k, label in enumerate(VERDICT_ORDER)},
-        "default_thresholds": {
-            "label_accuracy": float(np.mean(default_predicted == gold)),
-            "macro_f1": macro_f1(gold, default_predicted),
-            "nll": negative_log_likelihood(default_logits, labels),
-            "ece": expected_calibration_error(confidence(default_logits, 1.0), default_predicted == gold, bins),
-        },
-        "fitted_thresholds_raw": {
-            "nll": negative_log_likelihood(logits, labels),
-            "ece": expected_calibration_error(confidence(logits, 1.0), correct, bins),
-        },
-        "fitted": {
-            "label_accuracy": float(np.mean(correct)),
-            "macro_f1": macro_f1(gold, predicted),
-            "nll": negative_log_likelihood(logits, labels, temperature),
-            "ece": expected_calibration_error(confidence(logits, temperature), correct, bins),
-        },
+        "default_thresholds": figures(DEFAULT_SUPPORT_THRESHOLD, DEFAULT_REFUTE_THRESHOLD, DEFAULT_TEMPERATURE),
+        "fitted_thresholds_raw": figures(t_s, t_r, DEFAULT_TEMPERATURE),
+        "fitted": figures(t_s, t_r, temperature),
     }
     return Calibrator(
         temperature=temperature,
         support_threshold=t_s,
         refute_threshold=t_r,
-        info={**(info or {}), "fit": figures},
+        info={**(info or {}), "fit": fit},
     )
 
 
