@@ -21,6 +21,8 @@ DEFAULT_MIN_BACKOFF_S = 2.0
 DEFAULT_MAX_BACKOFF_S = 30.0
 #: Default largest accepted request body, in bytes.
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
+#: Default largest accepted corpus upload (``POST /api/v1/corpora/{name}/documents``), in bytes.
+DEFAULT_MAX_UPLOAD_BYTES = 8 * 1024 * 1024
 
 
 def _default_data_dir() -> str:
@@ -46,6 +48,7 @@ class Settings:
     min_backoff_s: float = DEFAULT_MIN_BACKOFF_S
     max_backoff_s: float = DEFAULT_MAX_BACKOFF_S
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     data_dir: str = field(default_factory=_default_data_dir)
     pipeline: str = "truthgraph.verification.pipeline:build_default_pipeline"
     stance_model: str = "default"
@@ -82,7 +85,8 @@ class Settings:
 
     def validate(self) -> None:
         """Reject settings that cannot work together."""
-        for name in ("result_ttl_s", "time_limit_s", "max_age_s", "min_backoff_s", "max_backoff_s", "max_body_bytes"):
+        for name in ("result_ttl_s", "time_limit_s", "max_age_s", "min_backoff_s", "max_backoff_s", "max_body_bytes",
+                     "max_upload_bytes"):
             if getattr(self, name) <= 0:
                 raise InvalidInput(f"TRUTHGRAPH_{name.upper()} must be positive", field=name)
         if self.max_retries < 0:

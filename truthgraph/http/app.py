@@ -20,7 +20,6 @@ from .resources.docs import DocsPage, OpenApiDocument
 from .resources.operations import Health, QueueStats, Readiness
 from .resources.tasks import TaskStatusResource
 from .resources.verdicts import VerdictResource
-from .validation import DEFAULT_MAX_UPLOAD_BYTES
 
 
 def create_app(
@@ -28,11 +27,10 @@ def create_app(
     *,
     store: StatusStore,
     publisher: Publisher,
-    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
 ) -> falcon.App:
     """The API on the given status store and task publisher.
 
-    ``settings.max_body_bytes`` bounds JSON bodies; ``max_upload_bytes`` bounds corpus uploads.
+    ``settings.max_body_bytes`` bounds JSON bodies; ``settings.max_upload_bytes`` bounds corpus uploads.
     """
     app = falcon.App(media_type=falcon.MEDIA_JSON)
     register_error_handlers(app)
@@ -41,11 +39,11 @@ def create_app(
     )
     app.add_route(TASK_PATH, TaskStatusResource(store))
     app.add_route("/api/v1/verdicts/{claim_id}", VerdictResource(store))
-    app.add_route("/api/v1/corpora/{name}/documents", CorpusDocuments(publisher, max_body_bytes=max_upload_bytes))
+    app.add_route("/api/v1/corpora/{name}/documents", CorpusDocuments(publisher, max_body_bytes=settings.max_upload_bytes))
     app.add_route("/api/v1/queue/stats", QueueStats(publisher, store))
     app.add_route("/healthz", Health())
     app.add_route("/readyz", Readiness(publisher, store))
-    document = build_openapi(max_body_bytes=settings.max_body_bytes, max_upload_bytes=max_upload_bytes)
+    document = build_openapi(max_body_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes)
     app.add_route("/openapi.json", OpenApiDocument(document))
     app.add_route("/docs", DocsPage())
     return app

@@ -15,7 +15,6 @@ import falcon
 from ..errors import InvalidInput
 
 #: Largest accepted corpus-upload body, in bytes (an upload carries up to 1,000 documents).
-DEFAULT_MAX_UPLOAD_BYTES = 8 * 1024 * 1024
 #: Deepest accepted nesting of JSON arrays and objects.
 MAX_JSON_DEPTH = 32
 #: Longest accepted claim, in characters.

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from truthgraph.http.validation import DEFAULT_MAX_UPLOAD_BYTES
+from truthgraph.settings import DEFAULT_MAX_UPLOAD_BYTES
 
 DOC = {"id": "doc-1", "title": "Eiffel Tower", "text": "The Eiffel Tower is in Paris."}
 UPLOAD = "/api/v1/corpora/my-corpus/documents"
@@ -32,8 +32,8 @@ def test_uploads_have_their_own_larger_limit(make_client, settings, publisher) -
     assert DEFAULT_MAX_UPLOAD_BYTES > 1024
 
 
-def test_upload_over_its_limit_is_413(make_client, assert_error, publisher) -> None:
-    client = make_client(max_upload_bytes=2048)
+def test_upload_over_its_limit_is_413(make_client, assert_error, settings, publisher) -> None:
+    client = make_client(settings=dataclasses.replace(settings, max_upload_bytes=2048))
     body = json.dumps({"documents": [{**DOC, "text": "x" * 4000}]})
 
     assert_error(client.simulate_post(UPLOAD, body=body, headers={"Content-Type": "application/json"}), 413)
