@@ -42,7 +42,7 @@ from truthgraph.verification.evaluation.metrics import (
     recall_at_k,
 )
 from truthgraph.verification.evaluation.report import build_report, format_report
-from truthgraph.verification.evaluation.runner import ClaimOutcome, Run, retrieved_from_evidence, run_oracle
+from truthgraph.verification.evaluation.runner import retrieved_from_evidence, run_oracle
 
 SUP, REF, NEI = (label.value for label in (Label.SUPPORTED, Label.REFUTED, Label.NOT_ENOUGH_INFO))
 

@@ -242,19 +242,16 @@ def build_default_pipeline(settings: Settings) -> Pipeline:
     The verdict thresholds and temperature come from the ``calibration.json`` in the stance model's folder, when
     there is one.
     """
-    from pathlib import Path
-
     from .calibration import Calibrator
     from .embedding import load_default_embedder
-    from .stance import DEFAULT_STANCE_DIR, load_stance_model
+    from .stance import load_stance_model, stance_model_folder
     from .wikipedia import CORPUS_NAME, ensure_default_corpus
 
     settings.evidence_db_path.parent.mkdir(parents=True, exist_ok=True)
     store = EvidenceStore(settings.evidence_db_path)
     embedder = load_default_embedder()
     stance_model = load_stance_model(settings.stance_model)
-    spec = settings.stance_model.strip()
-    calibrator = Calibrator.for_model(DEFAULT_STANCE_DIR if spec == "default" else Path(spec).expanduser())
+    calibrator = Calibrator.for_model(stance_model_folder(settings.stance_model))
     if settings.default_corpus == CORPUS_NAME:
         ensure_default_corpus(store, embedder)
     return Pipeline(

@@ -121,12 +121,12 @@ def load_models(stance_spec: str | None, *, embedder: bool) -> Models:
     """The stance model the spec names (default: the configured one) with its calibration, and the embedder."""
     from ...settings import Settings
     from ..embedding import load_default_embedder
-    from ..stance import DEFAULT_STANCE_DIR, load_stance_model
+    from ..stance import load_stance_model, stance_model_folder
 
     spec = (stance_spec or Settings.from_env().stance_model).strip()
     started = time.perf_counter()
     stance_model = load_stance_model(spec)
-    calibrator = Calibrator.for_model(DEFAULT_STANCE_DIR if spec == "default" else Path(spec).expanduser())
+    calibrator = Calibrator.for_model(stance_model_folder(spec))
     return Models(
         stance_model=stance_model,
         embedder=load_default_embedder() if embedder else None,

@@ -11,9 +11,14 @@ from ..base import StanceModel
 DEFAULT_STANCE_DIR = Path(__file__).resolve().parent.parent / "models" / "stance-minilm"
 
 
+def stance_model_folder(spec: str) -> Path:
+    """The folder a stance-model setting names: the packaged model for ``"default"``, else the path."""
+    return DEFAULT_STANCE_DIR if spec.strip() == "default" else Path(spec.strip()).expanduser()
+
+
 def load_stance_model(spec: str, *, threads: int | None = None) -> StanceModel:
     """``"default"``, a folder with ``model.onnx`` (ONNX), or a folder with ``config.json`` (Hugging Face)."""
-    folder = DEFAULT_STANCE_DIR if spec.strip() == "default" else Path(spec).expanduser()
+    folder = stance_model_folder(spec)
     if (folder / "model.onnx").is_file():
         from .onnx_model import OnnxStanceModel
 

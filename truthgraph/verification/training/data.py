@@ -8,7 +8,6 @@ import os
 import random
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from ...domain import Stance
