@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,11 @@ def _no_progress(done: int, total: int, stage: str) -> None:
 
 def read_jsonl(path: str | os.PathLike[str]) -> list[Passage]:
     """The documents of a JSONL corpus file, one ``{"id", "title", "text"}`` object a line (blank lines skipped)."""
+    return validate_documents(json_lines(path))
+
+
+def json_lines(path: str | os.PathLike[str]) -> Iterator[tuple[str, Any]]:
+    """``(where, object)`` for each non-blank line of a JSON Lines file; InvalidInput names a bad file or line."""
     path = Path(path)
     try:
         handle = path.open(encoding="utf-8")
@@ -35,20 +40,16 @@ def read_jsonl(path: str | os.PathLike[str]) -> list[Passage]:
         raise InvalidInput(f"cannot read {path}: {error.strerror or error}", field="file") from None
     with handle:
         try:
-            return validate_documents(_parse_lines(path, handle))
+            for number, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                where = f"{path.name} line {number}"
+                try:
+                    yield where, json.loads(line)
+                except json.JSONDecodeError as error:
+                    raise InvalidInput(f"{where}: not valid JSON ({error.msg})", field="line") from None
         except UnicodeDecodeError:
             raise InvalidInput(f"{path} is not UTF-8 text", field="file") from None
-
-
-def _parse_lines(path: Path, lines: Iterable[str]) -> Iterable[tuple[str, Any]]:
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        where = f"{path.name} line {number}"
-        try:
-            yield where, json.loads(line)
-        except json.JSONDecodeError as error:
-            raise InvalidInput(f"{where}: not valid JSON ({error.msg})", field="line") from None
 
 
 def validate_documents(documents: Iterable[tuple[str, Any]]) -> list[Passage]:

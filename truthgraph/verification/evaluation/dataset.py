@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from ...domain import Label, Passage
 from ...errors import InvalidInput
+from ..ingest import json_lines
 
 #: A claim is chosen to lose its evidence in open mode when the SHA-256 of its id is 0 modulo this.
 DROP_MODULUS = 3
@@ -40,7 +39,7 @@ def load_claims(path: str | os.PathLike[str], *, limit: int | None = None) -> li
     """The claims of a JSONL claims file, in file order (the first ``limit`` when given)."""
     claims: list[ClaimRecord] = []
     seen: set[str] = set()
-    for where, row in _json_lines(path):
+    for where, row in json_lines(path):
         if limit is not None and len(claims) >= limit:
             break
         claim = _claim_from(row, where)
@@ -189,20 +188,3 @@ def _claim_from(row: Any, where: str) -> ClaimRecord:
     return ClaimRecord(
         id=row["id"], claim=row["claim"], label=label, evidence=tuple(items), source=row.get("source") or ""
     )
-
-
-def _json_lines(path: str | os.PathLike[str]) -> Iterable[tuple[str, Any]]:
-    path = Path(path)
-    try:
-        handle = path.open(encoding="utf-8")
-    except OSError as error:
-        raise InvalidInput(f"cannot read {path}: {error.strerror or error}", field="file") from None
-    with handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            where = f"{path.name} line {number}"
-            try:
-                yield where, json.loads(line)
-            except json.JSONDecodeError as error:
-                raise InvalidInput(f"{where}: not valid JSON ({error.msg})", field="line") from None
