@@ -8,9 +8,9 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pytest
 
+from tests.support.fakes import KeywordStanceModel
 from truthgraph.domain import Evidence, Label, Passage, Verdict
 from truthgraph.errors import InvalidInput
 from truthgraph.verification.calibration import Calibrator
@@ -183,23 +183,6 @@ def test_word_overlap_rule() -> None:
 # -- reports and runs ------------------------------------------------------------------------------------------
 
 
-class FakeStanceModel:
-    """Entails when the evidence says "confirms", contradicts when it says "denies", else neutral."""
-
-    name = "fake-stance"
-
-    def predict(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
-        rows = []
-        for evidence, _claim in pairs:
-            if "confirms" in evidence:
-                rows.append([0.9, 0.05, 0.05])
-            elif "denies" in evidence:
-                rows.append([0.05, 0.9, 0.05])
-            else:
-                rows.append([0.1, 0.1, 0.8])
-        return np.asarray(rows, dtype=np.float64).reshape(len(pairs), 3)
-
-
 class FakePipeline:
     """Judges by the fake stance model's rule over the given passages' texts."""
 
@@ -255,7 +238,7 @@ def test_retrieved_passages_can_be_read_from_evidence() -> None:
 
 def test_end_to_end_oracle_with_the_real_pipeline_and_a_fake_stance_model(tmp_path: Path) -> None:
     claims_path, _ = _write_dataset(tmp_path)
-    report = evaluate(str(claims_path), Models(FakeStanceModel()), mode="oracle")
+    report = evaluate(str(claims_path), Models(KeywordStanceModel()), mode="oracle")
     assert report["label_accuracy"] == 1.0 and report["model"] == "fake-stance"
     assert report["calibration"]["temperature"] == 1.0
     assert set(report["timings"]["per_claim_mean_ms"]) == {"stance", "aggregation", "total"}
@@ -263,7 +246,7 @@ def test_end_to_end_oracle_with_the_real_pipeline_and_a_fake_stance_model(tmp_pa
 
 def test_end_to_end_open_mode_holds_back_evidence_and_measures_recall(tmp_path: Path) -> None:
     claims_path, corpus_path = _write_dataset(tmp_path)
-    report = evaluate(str(claims_path), Models(FakeStanceModel()), mode="open", corpus_path=str(corpus_path))
+    report = evaluate(str(claims_path), Models(KeywordStanceModel()), mode="open", corpus_path=str(corpus_path))
     held = sum(drops_evidence(f"t-{i}") for i in range(30) if i % 3 != 2)
     assert report["protocol"]["held_back_claims"] == held > 0
     assert report["protocol"]["recall_claims"] == 20 - held
@@ -276,13 +259,13 @@ def test_end_to_end_open_mode_holds_back_evidence_and_measures_recall(tmp_path: 
 
 def test_open_mode_without_a_corpus_uses_the_claims_own_evidence(tmp_path: Path) -> None:
     claims_path, _ = _write_dataset(tmp_path)
-    report = evaluate(str(claims_path), Models(FakeStanceModel()), mode="open", limit=12)
+    report = evaluate(str(claims_path), Models(KeywordStanceModel()), mode="open", limit=12)
     assert report["n"] == 12 and report["corpus"] == "gold evidence of the claims"
 
 
 def test_calibrate_fits_on_the_open_protocol(tmp_path: Path) -> None:
     claims_path, corpus_path = _write_dataset(tmp_path)
-    calibrator = calibrate(str(claims_path), Models(FakeStanceModel()), corpus_path=str(corpus_path))
+    calibrator = calibrate(str(claims_path), Models(KeywordStanceModel()), corpus_path=str(corpus_path))
     assert calibrator.info["fitted_on"] == "claims.jsonl" and calibrator.info["model"] == "fake-stance"
     assert calibrator.info["fit"]["fitted"]["label_accuracy"] == 1.0
     out = tmp_path / "calibration.json"
@@ -293,9 +276,9 @@ def test_calibrate_fits_on_the_open_protocol(tmp_path: Path) -> None:
 def test_evaluate_rejects_bad_arguments(tmp_path: Path) -> None:
     claims_path, _ = _write_dataset(tmp_path, n=3)
     with pytest.raises(InvalidInput):
-        evaluate(str(claims_path), Models(FakeStanceModel()), mode="closed")
+        evaluate(str(claims_path), Models(KeywordStanceModel()), mode="closed")
     with pytest.raises(InvalidInput):
-        evaluate(str(claims_path), Models(FakeStanceModel()), limit=0)
+        evaluate(str(claims_path), Models(KeywordStanceModel()), limit=0)
 
 
 def test_commands_parse_their_arguments() -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pytest
 
+from tests.support.fakes import HashEmbedder, KeywordStanceModel
 from truthgraph.domain import STANCE_ORDER, Label, Passage, Stance
 from truthgraph.errors import CorpusNotFound, InvalidInput
 from truthgraph.evidence_store import EvidenceStore
@@ -22,39 +21,6 @@ DOCS = [
     {"id": "moon", "title": "Moon", "text": "The Moon orbits Earth. It has no tower."},
 ]
 OTHER = [{"id": "rome", "title": "Rome", "text": "Rome is the capital of Italy. Its tower leans."}]
-
-
-class FakeEmbedder:
-    name = "fake-embedder"
-    dimension = 32
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in re.findall(r"\w+", text.lower()):
-                out[row, zlib.crc32(word.encode()) % self.dimension] += 1.0
-        return out / np.clip(np.linalg.norm(out, axis=1, keepdims=True), 1e-9, None)
-
-
-class FakeStanceModel:
-    """Entails when the evidence says "confirms", contradicts when it says "denies", else neutral."""
-
-    name = "fake-stance"
-
-    def __init__(self) -> None:
-        self.calls: list[list[tuple[str, str]]] = []
-
-    def predict(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
-        self.calls.append(list(pairs))
-        rows = []
-        for evidence, _claim in pairs:
-            if "confirms" in evidence:
-                rows.append([0.9, 0.05, 0.05])
-            elif "denies" in evidence:
-                rows.append([0.1, 0.8, 0.1])
-            else:
-                rows.append([0.1, 0.1, 0.8])
-        return np.asarray(rows, dtype=np.float32).reshape(len(pairs), 3)
 
 
 @dataclass(frozen=True)
@@ -109,7 +75,7 @@ class Recorder:
 @pytest.fixture
 def db(tmp_path) -> EvidenceStore:
     db = EvidenceStore(tmp_path / "evidence.sqlite3")
-    embedder = FakeEmbedder()
+    embedder = HashEmbedder()
     db.create_corpus("geo", embedder=embedder.name, passages=DOCS,
                      vectors=embedder.encode([f"{d['title']}: {d['text']}" for d in DOCS]))
     db.create_corpus("other", passages=OTHER)
@@ -119,8 +85,8 @@ def db(tmp_path) -> EvidenceStore:
 def make_pipeline(db: EvidenceStore, **kwargs) -> Pipeline:
     kwargs.setdefault("aggregator", FakeAggregator())
     kwargs.setdefault("default_corpus", "geo")
-    stance = kwargs.pop("stance_model", FakeStanceModel())
-    return Pipeline(db, HybridRetriever(db, FakeEmbedder()), stance, **kwargs)
+    stance = kwargs.pop("stance_model", KeywordStanceModel(denies=(0.1, 0.8, 0.1)))
+    return Pipeline(db, HybridRetriever(db, HashEmbedder()), stance, **kwargs)
 
 
 def test_verify_reports_progress_up_to_100(db):
@@ -156,7 +122,7 @@ def test_verdict_carries_evidence_timings_and_model(db):
 
 
 def test_stance_pairs_are_evidence_then_claim_with_the_title(db):
-    stance = FakeStanceModel()
+    stance = KeywordStanceModel(denies=(0.1, 0.8, 0.1))
     make_pipeline(db, stance_model=stance).verify("Paris is a capital", {"top_k": 1})
     pairs = [pair for call in stance.calls for pair in call]
     assert pairs[0] == ("Paris: Paris is the capital of France.", "Paris is a capital")
@@ -249,7 +215,7 @@ def test_judge_passes_given_scores_on(db):
 
 
 def test_max_sentences_keeps_those_sharing_words_with_the_claim(db):
-    stance = FakeStanceModel()
+    stance = KeywordStanceModel(denies=(0.1, 0.8, 0.1))
     text = "Alpha one. Beta two. The tower is tall indeed. Gamma three. Delta four."
     make_pipeline(db, stance_model=stance, max_sentences=2).judge("tower tall", [Passage("p", "P", text)])
     judged = [evidence for call in stance.calls for evidence, _ in call]

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import re
-import zlib
-from collections.abc import Sequence
 
-import numpy as np
 import pytest
 
+from tests.support.fakes import HashEmbedder
 from truthgraph.errors import CorpusNotFound
 from truthgraph.evidence_store import EvidenceStore, Hit
 from truthgraph.verification.retrieval import DEFAULT_RRF_K, HybridRetriever, fuse
@@ -21,29 +18,15 @@ DOCS = [
 ]
 
 
-class FakeEmbedder:
-    """Hashed bag of words, with "car" and "automobile" made the same word (what BM25 cannot know)."""
-
-    name = "fake-embedder"
-    dimension = 64
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        self.calls += 1
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in re.findall(r"\w+", text.lower()):
-                word = "car" if word == "automobile" else word
-                out[row, zlib.crc32(word.encode()) % self.dimension] += 1.0
-        return out / np.clip(np.linalg.norm(out, axis=1, keepdims=True), 1e-9, None)
+def car_embedder() -> HashEmbedder:
+    """Hashed bag of words with "car" and "automobile" made the same word (what BM25 cannot know)."""
+    return HashEmbedder(dimension=64, synonyms={"automobile": "car"})
 
 
 @pytest.fixture
 def db(tmp_path) -> EvidenceStore:
     db = EvidenceStore(tmp_path / "evidence.sqlite3")
-    embedder = FakeEmbedder()
+    embedder = car_embedder()
     texts = [f"{d['title']}: {d['text']}" for d in DOCS]
     db.create_corpus("geo", embedder=embedder.name, passages=DOCS, vectors=embedder.encode(texts))
     db.create_corpus("plain", passages=DOCS)
@@ -61,7 +44,7 @@ def test_fuse_adds_reciprocal_ranks():
 
 
 def test_hybrid_returns_top_k_with_components(db):
-    retriever = HybridRetriever(db, FakeEmbedder())
+    retriever = HybridRetriever(db, car_embedder())
     results = retriever.retrieve("What is the capital of Germany?", ["geo"], 2)
     assert len(results) == 2
     top = results[0]
@@ -72,7 +55,7 @@ def test_hybrid_returns_top_k_with_components(db):
 
 
 def test_dense_finds_what_bm25_misses(db):
-    retriever = HybridRetriever(db, FakeEmbedder())
+    retriever = HybridRetriever(db, car_embedder())
     assert retriever.bm25("car", ["geo"], 10) == []
     results = retriever.retrieve("car", ["geo"], 1)
     assert results[0].passage.id == "car"
@@ -80,7 +63,7 @@ def test_dense_finds_what_bm25_misses(db):
 
 
 def test_bm25_only_without_vectors(db):
-    embedder = FakeEmbedder()
+    embedder = car_embedder()
     results = HybridRetriever(db, embedder).retrieve("capital of Germany", ["plain"], 3)
     assert results[0].passage.id == "berlin"
     assert all(r.dense_rank is None for r in results)
@@ -93,14 +76,14 @@ def test_bm25_only_without_embedder(db):
 
 
 def test_mixed_corpora(db):
-    results = HybridRetriever(db, FakeEmbedder()).retrieve("capital of France", ["geo", "plain"], 4)
+    results = HybridRetriever(db, car_embedder()).retrieve("capital of France", ["geo", "plain"], 4)
     assert {r.passage.corpus for r in results} == {"geo", "plain"}
     assert results[0].passage.id == "paris"
 
 
 def test_unknown_corpus(db):
     with pytest.raises(CorpusNotFound):
-        HybridRetriever(db, FakeEmbedder()).retrieve("x", ["geo", "missing"], 3)
+        HybridRetriever(db, car_embedder()).retrieve("x", ["geo", "missing"], 3)
     with pytest.raises(CorpusNotFound):
         HybridRetriever(db, None).dense("x", ["missing"], 3)
 

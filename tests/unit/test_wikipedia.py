@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-import re
-import zlib
 from collections.abc import Sequence
 
 import numpy as np
 import pytest
 
+from tests.support.fakes import HashEmbedder
 from truthgraph.evidence_store import EvidenceStore
 from truthgraph.settings import Settings
 from truthgraph.verification import wikipedia
 from truthgraph.verification.base import format_evidence
-
-
-class HashEmbedder:
-    """A cheap stand-in for an embedder other than the one the shipped vectors came from."""
-
-    name = "hash-embedder"
-    dimension = 16
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in re.findall(r"\w+", text.lower()):
-                out[row, zlib.crc32(word.encode()) % self.dimension] += 1.0
-        return out / np.clip(np.linalg.norm(out, axis=1, keepdims=True), 1e-9, None)
 
 
 class NoEncoding:
@@ -82,13 +67,13 @@ def test_ensure_default_corpus_uses_the_shipped_vectors(tmp_path, embedder):
 
 def test_vectors_that_do_not_match_are_not_used(tmp_path, passages):
     path = tmp_path / "vectors.npz"
-    other = HashEmbedder()
+    other = HashEmbedder(name="hash-embedder", dimension=16)
     wikipedia.build_vectors(other, path)
     checksum = wikipedia.source_checksum(wikipedia.source_path())
     assert wikipedia.load_vectors(passages, other, checksum, path) is not None
     assert wikipedia.load_vectors(passages, other, "0" * 64, path) is None
     assert wikipedia.load_vectors(passages[1:], other, checksum, path) is None
-    renamed = HashEmbedder()
+    renamed = HashEmbedder(name="hash-embedder", dimension=16)
     renamed.name = "another"
     assert wikipedia.load_vectors(passages, renamed, checksum, path) is None
     assert wikipedia.load_vectors(passages, other, checksum, tmp_path / "missing.npz") is None
@@ -97,7 +82,7 @@ def test_vectors_that_do_not_match_are_not_used(tmp_path, passages):
 def test_ensure_default_corpus_rebuilds_for_another_embedder(tmp_path, embedder):
     db = EvidenceStore(tmp_path / "evidence.sqlite3")
     wikipedia.ensure_default_corpus(db, NoEncoding(embedder.name, embedder.dimension))
-    assert wikipedia.ensure_default_corpus(db, HashEmbedder()) is True  # embedded on the fly
+    assert wikipedia.ensure_default_corpus(db, HashEmbedder(name="hash-embedder", dimension=16)) is True  # embedded on the fly
     assert db.corpus(wikipedia.CORPUS_NAME).embedder == "hash-embedder"
     assert len(db.vectors([wikipedia.CORPUS_NAME], "hash-embedder")) == 10_033
 
