@@ -14,7 +14,7 @@ from .errors import ServiceUnavailable
 
 T = TypeVar("T")
 
-# KEYS: record, state-set prefix, claim "verdict" pointer key ("" when none)
+# KEYS: record, state-set prefix, claim-key prefix
 # ARGV: new state, ttl seconds, now (epoch seconds), then field/value pairs to set.
 # A terminal record is never overwritten; returns 1 when the record changed.
 _TRANSITION = """
@@ -27,8 +27,9 @@ redis.call('EXPIRE', KEYS[1], ARGV[2])
 local task_id = redis.call('HGET', KEYS[1], 'task_id')
 redis.call('ZREM', KEYS[2] .. current, task_id)
 redis.call('ZADD', KEYS[2] .. ARGV[1], ARGV[3], task_id)
-if ARGV[1] == 'completed' and KEYS[3] ~= '' then
-  redis.call('SET', KEYS[3], task_id, 'EX', ARGV[2])
+local claim_id = redis.call('HGET', KEYS[1], 'claim_id')
+if ARGV[1] == 'completed' and claim_id and claim_id ~= '' then
+  redis.call('SET', KEYS[3] .. claim_id .. ':verdict', task_id, 'EX', ARGV[2])
 end
 return 1
 """
@@ -97,8 +98,11 @@ class TaskStatusStore:
     def _state_prefix(self) -> str:
         return f"{self.namespace}:tasks:"
 
+    def _claim_prefix(self) -> str:
+        return f"{self.namespace}:claim:"
+
     def _claim_key(self, claim_id: str, what: str) -> str:
-        return f"{self.namespace}:claim:{claim_id}:{what}"
+        return f"{self._claim_prefix()}{claim_id}:{what}"
 
     @_redis_errors
     def ping(self) -> bool:
@@ -145,15 +149,11 @@ class TaskStatusStore:
 
         Returns whether the record changed.
         """
-        status = self.get(task_id)
-        verdict_key = ""
-        if status is not None and status.claim_id and state is TaskState.COMPLETED:
-            verdict_key = self._claim_key(status.claim_id, "verdict")
         args: list[Any] = [state.value, self.ttl_s, self.clock()]
         for name, value in _encode(fields).items():
             args += [name, value]
-        changed = self._transition(keys=[self._key(task_id), self._state_prefix(), verdict_key], args=args)
-        return changed == 1
+        keys = [self._key(task_id), self._state_prefix(), self._claim_prefix()]
+        return self._transition(keys=keys, args=args) == 1
 
     @_redis_errors
     def advance(self, task_id: str, percentage: int, stage: str) -> bool:
