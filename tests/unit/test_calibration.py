@@ -140,3 +140,22 @@ def test_bad_calibrations_are_rejected(tmp_path) -> None:
         Calibrator.for_model(tmp_path)
     with pytest.raises(ModelLoadError):
         Calibrator.load(tmp_path / "missing.json")
+
+
+def test_given_evidence_calibration_round_trips_and_falls_back(tmp_path) -> None:
+    given = Calibrator(temperature=1.2, support_threshold=0.01, refute_threshold=0.02, info={"protocol": "oracle"})
+    calibrator = Calibrator(temperature=1.5, support_threshold=0.3, refute_threshold=0.6, given_evidence=given)
+    assert calibrator.for_given_evidence is given and not calibrator.is_identity
+    assert Calibrator(temperature=1.5).for_given_evidence.temperature == 1.5
+    calibrator.save(tmp_path / CALIBRATION_FILENAME)
+    loaded = Calibrator.for_model(tmp_path)
+    assert loaded.to_dict() == calibrator.to_dict()
+    assert loaded.for_given_evidence.refute_threshold == 0.02
+    assert loaded.with_given_evidence(None).given_evidence is None
+    rules = loaded.pipeline_rules()
+    assert rules["calibrator"] is loaded and rules["given_calibrator"].temperature == 1.2
+    assert rules["given_aggregator"].parameters()["support_threshold"] == 0.01
+    with pytest.raises(ValueError):
+        Calibrator(given_evidence=calibrator)
+    with pytest.raises(ValueError):
+        Calibrator.from_dict({"given_evidence": "oracle"})

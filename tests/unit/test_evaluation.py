@@ -273,6 +273,26 @@ def test_calibrate_fits_on_the_open_protocol(tmp_path: Path) -> None:
     assert Calibrator.load(out).temperature == calibrator.temperature
 
 
+def test_calibrate_in_oracle_mode_fits_given_evidence_and_keeps_the_rest(tmp_path: Path, monkeypatch) -> None:
+    from truthgraph.verification.evaluation import cli
+
+    claims_path, _ = _write_dataset(tmp_path)
+    fitted = calibrate(str(claims_path), Models(KeywordStanceModel()), mode="oracle")
+    assert fitted.info["protocol"] == "oracle" and fitted.info["fit"]["n"] == 30
+    out = tmp_path / "calibration.json"
+    Calibrator(temperature=1.7, support_threshold=0.4, refute_threshold=0.6).save(out)
+    monkeypatch.setattr(cli, "load_models", lambda spec, embedder: Models(KeywordStanceModel()))
+    parser = argparse.ArgumentParser()
+    add_calibrate_command(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["calibrate", str(claims_path), "--mode", "oracle", "--out", str(out)])
+    assert args.func(args) == 0
+    saved = Calibrator.load(out)
+    assert (saved.temperature, saved.support_threshold) == (1.7, 0.4)  # the retrieved-evidence part is kept
+    assert saved.given_evidence is not None and saved.given_evidence.info["protocol"] == "oracle"
+    with pytest.raises(InvalidInput):
+        calibrate(str(claims_path), Models(KeywordStanceModel()), mode="closed")
+
+
 def test_evaluate_rejects_bad_arguments(tmp_path: Path) -> None:
     claims_path, _ = _write_dataset(tmp_path, n=3)
     with pytest.raises(InvalidInput):

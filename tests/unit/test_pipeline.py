@@ -207,11 +207,50 @@ def test_judge_verifies_against_given_passages(db):
 
 def test_judge_passes_given_scores_on(db):
     aggregator = FakeAggregator()
-    passages = [Passage(id="a", title="A", text="One. Two."), Passage(id="b", title="B", text="Three.")]
-    make_pipeline(db, aggregator=aggregator).judge("claim", passages, scores=[0.5, 0.25])
-    assert aggregator.seen[0][1] == [0.5, 0.5, 0.25]
+    passages = [
+        Passage(id="a", title="A", text="One. Two."),
+        Passage(id="b", title="B", text="Three."),
+        Passage(id="c", title="A", text="Four."),
+    ]
+    make_pipeline(db, aggregator=aggregator).judge("claim", passages, scores=[0.5, 0.25, 0.75])
+    assert aggregator.seen[0][1] == [0.75, 0.25]  # document A read together, with its best score
     with pytest.raises(InvalidInput):
         make_pipeline(db).judge("claim", passages, scores=[0.5])
+
+
+def test_judge_reads_the_given_sentences_of_one_document_together(db):
+    stance = KeywordStanceModel(denies=(0.1, 0.8, 0.1))
+    passages = [
+        Passage(id="g1", title="Tower", text="The tower stands in Paris."),
+        Passage(id="x", title="Other", text="Unrelated words."),
+        Passage(id="g2", title="Tower", text="Officials denies it is tall."),
+    ]
+    verdict = make_pipeline(db, stance_model=stance).judge("The tower is tall", passages)
+    pairs = [pair for call in stance.calls for pair in call]
+    assert pairs == [
+        ("Tower: The tower stands in Paris. Officials denies it is tall.", "The tower is tall"),
+        ("Other: Unrelated words.", "The tower is tall"),
+    ]
+    assert verdict.label is Label.REFUTED
+    assert verdict.evidence[0].passage_id == "g1+g2" and verdict.evidence[0].title == "Tower"
+
+
+def test_judge_reads_a_long_document_sentence_by_sentence(db):
+    stance = KeywordStanceModel(denies=(0.1, 0.8, 0.1))
+    passages = [Passage(id="p", title="P", text="One here. Two here."), Passage(id="q", title="P", text="Three is here. Four is here.")]
+    make_pipeline(db, stance_model=stance).judge("claim", passages)
+    pairs = [evidence for call in stance.calls for evidence, _ in call]
+    assert pairs == ["P: One here.", "P: Two here.", "P: Three is here.", "P: Four is here."]
+
+
+def test_given_evidence_has_its_own_rule_and_calibration(db):
+    retrieved, given = FakeAggregator(), FakeAggregator()
+    pipeline = make_pipeline(db, aggregator=retrieved, given_aggregator=given, given_calibrator=FakeCalibrator())
+    verified = pipeline.verify("The tower is tall", {})
+    judged = pipeline.judge("The tower is tall", [Passage(id="g", title="T", text="The tower is tall.")])
+    assert len(retrieved.seen) == 1 and len(given.seen) == 1
+    assert verified.confidence != pytest.approx(1 / 3)
+    assert judged.confidence == pytest.approx(1 / 3)
 
 
 def test_max_sentences_keeps_those_sharing_words_with_the_claim(db):

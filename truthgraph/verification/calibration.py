@@ -9,6 +9,11 @@ Fitting (:func:`fit_calibrator`) runs on a calibration split, never on an evalua
 the verdict scores (``z_SUP = ln S − ln t_S``), so thresholds and temperature are fitted together to one objective, the
 negative log-likelihood of the expected labels (convex after a change of variables; Newton's method, numpy only). The
 verdict is then the most probable label under the calibrated probabilities, and its confidence that probability.
+
+Evidence a caller gives (:meth:`~truthgraph.verification.pipeline.Pipeline.judge`, the oracle mode of the evaluation) is
+not retrieved evidence: it was chosen because it bears on the claim, so "none of it settles the claim" is far rarer
+than among retrieved sentences. A calibration may therefore carry a second one, ``given_evidence``, fitted on the
+calibration split's claims judged against their own gold evidence; without it, given evidence uses the main one.
 """
 
 from __future__ import annotations
@@ -62,6 +67,7 @@ class Calibrator:
       refute_threshold: the verdict rule's refutation threshold fitted with this temperature.
       min_retrieval_score: the verdict rule's retrieval-score floor (``None``: every sentence counts).
       info: how and on what the calibration was fitted (file name, sizes, metrics), stored as is.
+      given_evidence: the calibration for evidence a caller gives instead of retrieved evidence, if fitted apart.
     """
 
     def __init__(
@@ -72,6 +78,7 @@ class Calibrator:
         refute_threshold: float = DEFAULT_REFUTE_THRESHOLD,
         min_retrieval_score: float | None = DEFAULT_MIN_RETRIEVAL_SCORE,
         info: Mapping[str, Any] | None = None,
+        given_evidence: Calibrator | None = None,
     ) -> None:
         if not temperature > 0:
             raise ValueError(f"temperature must be positive, got {temperature}")
@@ -80,6 +87,14 @@ class Calibrator:
         self.refute_threshold = float(refute_threshold)
         self.min_retrieval_score = min_retrieval_score
         self.info: dict[str, Any] = dict(info or {})
+        if given_evidence is not None and given_evidence.given_evidence is not None:
+            raise ValueError("a given-evidence calibration cannot carry one of its own")
+        self.given_evidence = given_evidence
+
+    @property
+    def for_given_evidence(self) -> Calibrator:
+        """The calibration for evidence a caller gives: ``given_evidence`` when fitted, else this one."""
+        return self.given_evidence if self.given_evidence is not None else self
 
     @property
     def is_identity(self) -> bool:
@@ -89,6 +104,7 @@ class Calibrator:
             and self.support_threshold == DEFAULT_SUPPORT_THRESHOLD
             and self.refute_threshold == DEFAULT_REFUTE_THRESHOLD
             and self.min_retrieval_score == DEFAULT_MIN_RETRIEVAL_SCORE
+            and self.given_evidence is None
         )
 
     def aggregator(self) -> Aggregator:
@@ -99,6 +115,16 @@ class Calibrator:
             min_retrieval_score=self.min_retrieval_score,
         )
 
+    def pipeline_rules(self) -> dict[str, Any]:
+        """The verdict rules and calibrations of a pipeline, as its keyword arguments."""
+        given = self.for_given_evidence
+        return {
+            "aggregator": self.aggregator(),
+            "calibrator": self,
+            "given_aggregator": given.aggregator(),
+            "given_calibrator": given,
+        }
+
     def apply(self, decision: Decision) -> Decision:
         """The decision with calibrated probabilities (its label never changes)."""
         return replace(
@@ -107,9 +133,20 @@ class Calibrator:
             temperature=self.temperature,
         )
 
+    def with_given_evidence(self, given_evidence: Calibrator | None) -> Calibrator:
+        """This calibration with another given-evidence one (``None`` drops it)."""
+        return Calibrator(
+            temperature=self.temperature,
+            support_threshold=self.support_threshold,
+            refute_threshold=self.refute_threshold,
+            min_retrieval_score=self.min_retrieval_score,
+            info=self.info,
+            given_evidence=given_evidence,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON form saved in ``calibration.json``."""
-        return {
+        data: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
             "temperature": self.temperature,
             "support_threshold": self.support_threshold,
@@ -117,6 +154,9 @@ class Calibrator:
             "min_retrieval_score": self.min_retrieval_score,
             "info": self.info,
         }
+        if self.given_evidence is not None:
+            data["given_evidence"] = {k: v for k, v in self.given_evidence.to_dict().items() if k != "format_version"}
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Calibrator":
@@ -124,12 +164,16 @@ class Calibrator:
         version = data.get("format_version", FORMAT_VERSION)
         if version != FORMAT_VERSION:
             raise ValueError(f"calibration format_version {version} is not {FORMAT_VERSION}")
+        given = data.get("given_evidence")
+        if given is not None and not isinstance(given, Mapping):
+            raise ValueError("given_evidence must be an object")
         return cls(
             temperature=float(data.get("temperature", DEFAULT_TEMPERATURE)),
             support_threshold=float(data.get("support_threshold", DEFAULT_SUPPORT_THRESHOLD)),
             refute_threshold=float(data.get("refute_threshold", DEFAULT_REFUTE_THRESHOLD)),
             min_retrieval_score=data.get("min_retrieval_score", DEFAULT_MIN_RETRIEVAL_SCORE),
             info=data.get("info") or {},
+            given_evidence=None if given is None else cls.from_dict({**given, "format_version": version}),
         )
 
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -153,9 +197,10 @@ class Calibrator:
         return cls.load(path) if path.is_file() else cls()
 
     def __repr__(self) -> str:
+        given = "" if self.given_evidence is None else f", given_evidence={self.given_evidence!r}"
         return (
             f"Calibrator(temperature={self.temperature:.4g}, support_threshold={self.support_threshold:.4g}, "
-            f"refute_threshold={self.refute_threshold:.4g}, min_retrieval_score={self.min_retrieval_score})"
+            f"refute_threshold={self.refute_threshold:.4g}, min_retrieval_score={self.min_retrieval_score}{given})"
         )
 
 

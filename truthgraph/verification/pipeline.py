@@ -35,6 +35,11 @@ DEFAULT_STANCE_BATCH = 16
 DEFAULT_MAX_EVIDENCE = 10
 #: Retrieval score of passages given to :meth:`Pipeline.judge` without scores.
 GIVEN_PASSAGE_SCORE = 1.0
+#: Most sentences of one document that given evidence reads together, as one premise (what fits the stance model's
+#: input); a document given with more is judged sentence by sentence.
+MAX_JOINT_SENTENCES = 3
+#: Joins the passage ids of evidence read together.
+JOINT_ID_SEPARATOR = "+"
 
 #: Where each stage ends, in percent.
 RETRIEVAL_END, STANCE_END = 30, 85
@@ -65,7 +70,12 @@ class Calibrator(Protocol):
 
 
 class Pipeline:
-    """A :class:`~truthgraph.verification.base.VerificationPipeline` over an evidence store."""
+    """A :class:`~truthgraph.verification.base.VerificationPipeline` over an evidence store.
+
+    Retrieved evidence is aggregated by ``aggregator`` and calibrated by ``calibrator``; evidence a caller gives
+    (:meth:`judge`) by ``given_aggregator`` and ``given_calibrator`` where they are set (see
+    :mod:`truthgraph.verification.calibration`), else by the same two.
+    """
 
     def __init__(
         self,
@@ -75,6 +85,8 @@ class Pipeline:
         *,
         aggregator: Aggregator,
         calibrator: Calibrator | None = None,
+        given_aggregator: Aggregator | None = None,
+        given_calibrator: Calibrator | None = None,
         default_corpus: str,
         top_k: int = DEFAULT_TOP_K,
         max_sentences: int = DEFAULT_MAX_SENTENCES,
@@ -86,6 +98,8 @@ class Pipeline:
         self.stance_model = stance_model
         self.aggregator = aggregator
         self.calibrator = calibrator
+        self.given_aggregator = given_aggregator or aggregator
+        self.given_calibrator = given_calibrator or calibrator
         self.default_corpus = default_corpus
         self.top_k = top_k
         self.max_sentences = max_sentences
@@ -109,9 +123,11 @@ class Pipeline:
         progress(RETRIEVAL_END, "retrieval")
         verdict = self._judge(
             claim,
-            [r.passage for r in retrieved],
-            [r.score for r in retrieved],
+            self._sentences(claim, [r.passage for r in retrieved], [r.score for r in retrieved]),
+            True,
             _Span(progress, RETRIEVAL_END),
+            self.aggregator,
+            self.calibrator,
         )
         verdict.timings_ms = {"retrieval": retrieval_ms, **verdict.timings_ms, "total": _ms_since(started)}
         return verdict
@@ -124,13 +140,26 @@ class Pipeline:
         *,
         scores: Sequence[float] | None = None,
     ) -> Verdict:
-        """Verify the claim against given passages (no retrieval); ``scores`` are their retrieval scores, if any."""
+        """Verify the claim against given passages (no retrieval); ``scores`` are their retrieval scores, if any.
+
+        Given passages are evidence the caller chose, and the sentences of one document often settle a claim only
+        together (one names the person, the next says what they did). So the given passages that share a title are
+        read together, as one premise, when they hold :data:`MAX_JOINT_SENTENCES` sentences or fewer; otherwise
+        each sentence is judged alone, as retrieved evidence is.
+        """
         claim = _check_claim(claim_text)
         if scores is not None and len(scores) != len(passages):
             raise InvalidInput(f"{len(scores)} scores for {len(passages)} passages", field="scores")
         started = time.perf_counter()
         progress(0, "stance")
-        verdict = self._judge(claim, list(passages), None if scores is None else list(scores), _Span(progress, 0))
+        verdict = self._judge(
+            claim,
+            self._documents(claim, list(passages), None if scores is None else list(scores)),
+            scores is not None,
+            _Span(progress, 0),
+            self.given_aggregator,
+            self.given_calibrator,
+        )
         verdict.timings_ms["total"] = _ms_since(started)
         return verdict
 
@@ -170,11 +199,19 @@ class Pipeline:
         return corpora, top_k
 
     def _judge(
-        self, claim: str, passages: list[Passage], scores: list[float] | None, progress: _Span
+        self,
+        claim: str,
+        evidence: list[Evidence],
+        scored: bool,
+        progress: _Span,
+        aggregator: Aggregator,
+        calibrator: Calibrator | None,
     ) -> Verdict:
-        """Judge the sentences of ``passages`` and aggregate; progress runs from the span's start to 100."""
+        """Judge the evidence items and aggregate; progress runs from the span's start to 100.
+
+        ``scored`` tells whether the items' retrieval scores are real ones the verdict rule may use.
+        """
         started = time.perf_counter()
-        evidence = self._sentences(claim, passages, scores)
         probs = np.zeros((len(evidence), len(STANCE_ORDER)), dtype=np.float64)
         pairs = [(format_evidence(e.title, e.text), claim) for e in evidence]
         for start in range(0, len(pairs), self.stance_batch):
@@ -188,9 +225,9 @@ class Pipeline:
         progress.at(STANCE_END, 1.0, "aggregation")
 
         started = time.perf_counter()
-        decision = self.aggregator.decide(probs, None if scores is None else [e.retrieval_score for e in evidence])
-        if self.calibrator is not None:
-            decision = self.calibrator.apply(decision)
+        decision = aggregator.decide(probs, [e.retrieval_score for e in evidence] if scored else None)
+        if calibrator is not None:
+            decision = calibrator.apply(decision)
         ranked = [evidence[i] for i in decision.ranking][: self.max_evidence]
         verdict = Verdict(
             claim=claim,
@@ -209,8 +246,29 @@ class Pipeline:
         items: list[Evidence] = []
         for i, passage in enumerate(passages):
             score = GIVEN_PASSAGE_SCORE if scores is None else float(scores[i])
-            for sentence in split_sentences(passage.text) or [passage.text.strip()]:
+            for sentence in _split(passage.text):
                 items.append(Evidence(passage.id, passage.corpus, passage.title, sentence, score, Stance.NEUTRAL))
+        return self._keep_most_relevant(claim, items)
+
+    def _documents(self, claim: str, passages: list[Passage], scores: list[float] | None) -> list[Evidence]:
+        """Given evidence as unjudged items: one per document (title) read together when short, else per sentence."""
+        documents: dict[str, list[int]] = {}
+        for i, passage in enumerate(passages):
+            documents.setdefault(passage.title, []).append(i)
+        items: list[Evidence] = []
+        for title, members in documents.items():
+            sentences = [sentence for i in members for sentence in _split(passages[i].text)]
+            if len(members) == 1 and len(sentences) == 1 or len(sentences) > MAX_JOINT_SENTENCES:
+                items.extend(self._sentences(claim, [passages[i] for i in members], _pick(scores, members)))
+                continue
+            ids = JOINT_ID_SEPARATOR.join(dict.fromkeys(passages[i].id for i in members))
+            score = GIVEN_PASSAGE_SCORE if scores is None else max(float(scores[i]) for i in members)
+            first = passages[members[0]]
+            items.append(Evidence(ids, first.corpus, title, " ".join(sentences), score, Stance.NEUTRAL))
+        return self._keep_most_relevant(claim, items)
+
+    def _keep_most_relevant(self, claim: str, items: list[Evidence]) -> list[Evidence]:
+        """The items, or beyond ``max_sentences`` of them those sharing most words with the claim, in their order."""
         if len(items) <= self.max_sentences:
             return items
         words = _content_words(claim)
@@ -239,8 +297,8 @@ class _Span:
 def build_default_pipeline(settings: Settings) -> Pipeline:
     """The pipeline the settings name: store, embedder and stance model loaded once, default corpus ensured.
 
-    The verdict thresholds and temperature come from the ``calibration.json`` in the stance model's folder, when
-    there is one.
+    The verdict thresholds and temperature (for retrieved and for given evidence) come from the ``calibration.json``
+    in the stance model's folder, when there is one.
     """
     from .calibration import Calibrator
     from .embedding import load_default_embedder
@@ -258,10 +316,17 @@ def build_default_pipeline(settings: Settings) -> Pipeline:
         store,
         HybridRetriever(store, embedder),
         stance_model,
-        aggregator=calibrator.aggregator(),
-        calibrator=calibrator,
+        **calibrator.pipeline_rules(),
         default_corpus=settings.default_corpus,
     )
+
+
+def _split(text: str) -> list[str]:
+    return split_sentences(text) or [text.strip()]
+
+
+def _pick(scores: list[float] | None, rows: list[int]) -> list[float] | None:
+    return None if scores is None else [scores[i] for i in rows]
 
 
 def _check_claim(claim_text: Any) -> str:

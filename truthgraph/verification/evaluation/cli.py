@@ -56,19 +56,28 @@ def add_eval_command(subparsers: argparse._SubParsersAction) -> None:
 
 
 def add_calibrate_command(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``calibrate``: fit verdict thresholds and temperature on a calibration split (open-mode protocol)."""
+    """Add ``calibrate``: fit verdict thresholds and temperature on a calibration split."""
     parser = subparsers.add_parser(
         "calibrate",
         help="fit verdict thresholds and confidence temperature on a calibration split",
-        description="Run the open-mode protocol over a calibration claims file (never an evaluation set) and fit "
-        "the verdict rule's thresholds and the temperature of its confidence.",
+        description="Verify a calibration claims file (never an evaluation set) and fit the verdict rule's thresholds "
+        "and the temperature of its confidence: in open mode (the default) for retrieved evidence, in oracle mode for "
+        "evidence a caller gives. Each mode rewrites only its own part of an existing --out file.",
     )
     parser.add_argument("claims", help="calibration claims file (JSONL: id, claim, label, evidence)")
     parser.add_argument(
-        "--corpus",
-        help="corpus file (JSONL: id, title, text); default: the claims' gold evidence, each other's distractors",
+        "--mode",
+        choices=MODES,
+        default="open",
+        help="open: retrieve from the corpus (retrieved evidence); oracle: each claim's own gold evidence "
+        "(given evidence); default open",
     )
-    parser.add_argument("--out", required=True, help="where to write calibration.json")
+    parser.add_argument(
+        "--corpus",
+        help="corpus file for open mode (JSONL: id, title, text); default: the claims' gold evidence, each other's "
+        "distractors",
+    )
+    parser.add_argument("--out", required=True, help="calibration.json to write (or update)")
     _add_common_options(parser)
     parser.set_defaults(func=calibrate_command)
 
@@ -94,14 +103,18 @@ def eval_command(args: argparse.Namespace) -> int:
 def calibrate_command(args: argparse.Namespace) -> int:
     """Run ``truthgraph calibrate``."""
     try:
-        models = load_models(args.stance_model, embedder=True)
-        calibrator = calibrate(args.claims, models, corpus_path=args.corpus, limit=args.limit)
+        existing = Calibrator.load(args.out) if Path(args.out).is_file() else Calibrator()
+        models = load_models(args.stance_model, embedder=args.mode == "open")
+        fitted = calibrate(args.claims, models, mode=args.mode, corpus_path=args.corpus, limit=args.limit)
     except TruthGraphError as error:
         print(f"truthgraph calibrate: {error}", file=sys.stderr)
         return 2 if isinstance(error, InvalidInput) else 1
+    calibrator = existing.with_given_evidence(fitted) if args.mode == "oracle" else fitted.with_given_evidence(
+        existing.given_evidence
+    )
     calibrator.save(args.out)
     print(f"{calibrator!r}\nwritten to {args.out}")
-    fit = calibrator.info["fit"]
+    fit = fitted.info["fit"]
     for name in ("default_thresholds", "fitted_thresholds_raw", "fitted"):
         print(f"  {name:<22}" + "  ".join(f"{k} {v:.4f}" for k, v in fit[name].items()))
     return 0
@@ -162,26 +175,38 @@ def evaluate(
 
 
 def calibrate(
-    claims_path: str, models: Models, *, corpus_path: str | None = None, limit: int | None = None
+    claims_path: str,
+    models: Models,
+    *,
+    mode: str = "open",
+    corpus_path: str | None = None,
+    limit: int | None = None,
 ) -> Calibrator:
-    """Fit thresholds and temperature on a calibration claims file by the open-mode protocol."""
+    """Fit thresholds and temperature on a calibration claims file, verified in ``mode``.
+
+    Open mode fits the calibration of retrieved evidence, oracle mode that of given evidence (the claims' own).
+    """
     from .fitting import fit_on_outcomes
 
+    if mode not in MODES:
+        raise InvalidInput(f"mode must be one of {', '.join(MODES)}", field="mode")
     claims = _load(claims_path, limit)
+    info: dict[str, Any] = {
+        "fitted_on": Path(claims_path).name,
+        "protocol": mode,
+        "model": str(getattr(models.stance_model, "name", "")),
+    }
     with _temporary_store() as store:
         pipeline = _pipeline(store, models, Calibrator())
-        split = _index(store, models, claims, corpus_path)
-        run = _run_open(pipeline, claims, split)
-    return fit_on_outcomes(
-        run.outcomes,
-        info={
-            "fitted_on": Path(claims_path).name,
-            "corpus": Path(corpus_path).name if corpus_path else "gold evidence of the claims",
-            "protocol": "open",
-            "model": str(getattr(models.stance_model, "name", "")),
-            "open_protocol": split.summary(),
-        },
-    )
+        if mode == "open":
+            split = _index(store, models, claims, corpus_path)
+            run = _run_open(pipeline, claims, split)
+            info["corpus"] = Path(corpus_path).name if corpus_path else "gold evidence of the claims"
+            info["open_protocol"] = split.summary()
+        else:
+            run = run_oracle(pipeline, claims, wrap=_progress_bar)
+            info["corpus"] = "each claim's own gold evidence"
+    return fit_on_outcomes(run.outcomes, info=info)
 
 
 def _add_common_options(parser: argparse.ArgumentParser) -> None:
@@ -220,8 +245,7 @@ def _pipeline(store: EvidenceStore, models: Models, calibrator: Calibrator) -> P
         store,
         retriever,  # type: ignore[arg-type]
         models.stance_model,
-        aggregator=calibrator.aggregator(),
-        calibrator=calibrator,
+        **calibrator.pipeline_rules(),
         default_corpus=EVAL_CORPUS,
         max_evidence=DEFAULT_MAX_SENTENCES,
     )
