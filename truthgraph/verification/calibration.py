@@ -52,8 +52,10 @@ CALIBRATION_FILENAME = "calibration.json"
 DEFAULT_ECE_BINS = 10
 #: Smallest and largest temperature a fit may return.
 TEMPERATURE_BOUNDS = (0.01, 100.0)
-#: Smallest and largest threshold a fit may return.
-THRESHOLD_BOUNDS = (0.01, 1.0)
+#: Smallest and largest threshold a fit may return. Given evidence almost always settles its claim, so its fit drives
+#: the thresholds toward zero (NOT_ENOUGH_INFO only when the model sees no stance at all); the floor stays well above
+#: the score floor so the verdict scores keep finite.
+THRESHOLD_BOUNDS = (1e-4, 1.0)
 #: The version of the ``calibration.json`` layout.
 FORMAT_VERSION = 1
 
