@@ -273,6 +273,24 @@ def test_calibrate_fits_on_the_open_protocol(tmp_path: Path) -> None:
     assert Calibrator.load(out).temperature == calibrator.temperature
 
 
+def test_calibrate_with_distractors_adds_their_evidence_to_the_corpus(tmp_path: Path) -> None:
+    claims_path, _ = _write_dataset(tmp_path)
+    other = tmp_path / "other"
+    other.mkdir()
+    distractors_path, _ = _write_dataset(other, n=6)
+    text = distractors_path.read_text().replace("town", "village")
+    distractors_path.write_text(text)
+    calibrator = calibrate(
+        str(claims_path), Models(KeywordStanceModel()), distractors_path=str(distractors_path)
+    )
+    assert calibrator.info["corpus"] == "gold evidence of the claims and of claims.jsonl"
+    # 20 gold passages of the claims, of which a hashed third are held back, plus 4 of the distractors
+    protocol = calibrator.info["open_protocol"]
+    assert protocol["corpus_passages"] == 20 - protocol["removed_passages"] + 4
+    with pytest.raises(InvalidInput):
+        calibrate(str(claims_path), Models(KeywordStanceModel()), mode="oracle", distractors_path=str(claims_path))
+
+
 def test_calibrate_in_oracle_mode_fits_given_evidence_and_keeps_the_rest(tmp_path: Path, monkeypatch) -> None:
     from truthgraph.verification.evaluation import cli
 

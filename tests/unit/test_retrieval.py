@@ -8,7 +8,7 @@ import pytest
 from tests.support.fakes import HashEmbedder
 from truthgraph.errors import CorpusNotFound
 from truthgraph.evidence_store import EvidenceStore, Hit
-from truthgraph.verification.retrieval import DEFAULT_RRF_K, HybridRetriever, fuse
+from truthgraph.verification.retrieval import DEFAULT_LEXICAL_WEIGHT, DEFAULT_RRF_K, HybridRetriever, fuse
 
 DOCS = [
     {"id": "paris", "title": "Paris", "text": "Paris is the capital and largest city of France."},
@@ -43,6 +43,18 @@ def test_fuse_adds_reciprocal_ranks():
     assert fuse([[], []]) == []
 
 
+def test_fuse_weighs_each_list():
+    lexical, dense = [Hit(1, 9.0), Hit(2, 8.0)], [Hit(2, 0.9), Hit(1, 0.8)]
+    assert [key for key, _ in fuse([lexical, dense])] == [1, 2]  # equal scores: first seen first
+    fused = fuse([lexical, dense], k=60, weights=(0.5, 1.0))
+    assert [key for key, _ in fused] == [2, 1]
+    assert dict(fused)[2] == pytest.approx(0.5 / 62 + 1 / 61)
+    with pytest.raises(ValueError):
+        fuse([lexical, dense], weights=(1.0,))
+    with pytest.raises(ValueError):
+        HybridRetriever(None, None, lexical_weight=0.0)  # type: ignore[arg-type]
+
+
 def test_hybrid_returns_top_k_with_components(db):
     retriever = HybridRetriever(db, car_embedder())
     results = retriever.retrieve("What is the capital of Germany?", ["geo"], 2)
@@ -50,7 +62,7 @@ def test_hybrid_returns_top_k_with_components(db):
     top = results[0]
     assert top.passage.id == "berlin" and top.passage.corpus == "geo"
     assert top.bm25_rank == 1 and top.dense_rank == 1
-    assert top.score == pytest.approx(2 / (DEFAULT_RRF_K + 1))
+    assert top.score == pytest.approx((DEFAULT_LEXICAL_WEIGHT + 1) / (DEFAULT_RRF_K + 1))
     assert results[0].score >= results[1].score
 
 
@@ -79,6 +91,10 @@ def test_mixed_corpora(db):
     results = HybridRetriever(db, car_embedder()).retrieve("capital of France", ["geo", "plain"], 4)
     assert {r.passage.corpus for r in results} == {"geo", "plain"}
     assert results[0].passage.id == "paris"
+    plain = [r for r in results if r.passage.corpus == "plain"]
+    # the BM25-only list speaks for both voices: its first place scores like a first place in both lists
+    assert plain[0].bm25_rank == 1 and plain[0].dense_rank is None
+    assert plain[0].score == pytest.approx((DEFAULT_LEXICAL_WEIGHT + 1) / (DEFAULT_RRF_K + 1))
 
 
 def test_unknown_corpus(db):

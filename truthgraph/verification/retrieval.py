@@ -1,4 +1,4 @@
-"""Hybrid retrieval: BM25 and dense candidates fused by reciprocal rank fusion."""
+"""Hybrid retrieval: BM25 and dense candidates fused by weighted reciprocal rank fusion."""
 
 from __future__ import annotations
 
@@ -17,6 +17,10 @@ DEFAULT_CANDIDATES = 50
 #: counting from 1. 60 is the value of Cormack, Clarke and Büttcher (SIGIR 2009); it damps the weight of the very
 #: top ranks so that agreement between the two lists counts more than either list's first place.
 DEFAULT_RRF_K = 60
+#: Weight of the BM25 list in the fusion (the dense list weighs 1). The MiniLM vectors find the evidence more often
+#: than BM25 alone does, so BM25 is the second voice: on the held-out FEVER calibration claims against the pool of
+#: all FEVER training evidence, recall@5 is BM25 0.844, dense 0.868, fused at equal weights 0.884, at 0.5 0.890.
+DEFAULT_LEXICAL_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
@@ -41,19 +45,32 @@ class HybridRetriever:
         *,
         candidates: int = DEFAULT_CANDIDATES,
         rrf_k: int = DEFAULT_RRF_K,
+        lexical_weight: float = DEFAULT_LEXICAL_WEIGHT,
     ) -> None:
+        if not lexical_weight > 0:
+            raise ValueError(f"lexical_weight must be positive, got {lexical_weight}")
         self.store = store
         self.embedder = embedder
         self.candidates = candidates
         self.rrf_k = rrf_k
+        self.lexical_weight = lexical_weight
 
     def retrieve(self, query: str, corpora: Sequence[str], top_k: int) -> list[RetrievedPassage]:
-        """The ``top_k`` passages by fused rank, best first."""
-        lexical = self.bm25(query, corpora, max(self.candidates, top_k))
-        dense = self.dense(query, corpora, max(self.candidates, top_k))
-        fused = fuse([lexical, dense], self.rrf_k)[:top_k]
+        """The ``top_k`` passages by fused rank, best first.
+
+        Corpora without vectors from this embedder are searched by BM25 alone, and their list carries the weight of
+        both voices, so that their passages are not outranked merely for having no vectors.
+        """
+        n = max(self.candidates, top_k)
+        with_vectors = self._with_vectors(corpora)
+        without = [name for name in corpora if name not in with_vectors]
+        lexical = self.bm25(query, with_vectors, n) if with_vectors else []
+        lexical_only = self.bm25(query, without, n) if without else []
+        dense = self.dense(query, with_vectors, n) if with_vectors else []
+        weights = (self.lexical_weight, self.lexical_weight + 1.0, 1.0)
+        fused = fuse([lexical, lexical_only, dense], self.rrf_k, weights=weights)[:top_k]
         passages = self.store.passages_by_key(key for key, _ in fused)
-        lexical_at = {hit.key: (rank, hit.score) for rank, hit in enumerate(lexical, 1)}
+        lexical_at = {hit.key: (rank, hit.score) for hits in (lexical, lexical_only) for rank, hit in enumerate(hits, 1)}
         dense_at = {hit.key: (rank, hit.score) for rank, hit in enumerate(dense, 1)}
         results = []
         for key, score in fused:
@@ -63,6 +80,13 @@ class HybridRetriever:
             d_rank, d_score = dense_at.get(key, (None, None))
             results.append(RetrievedPassage(passages[key], score, b_rank, b_score, d_rank, d_score))
         return results
+
+    def _with_vectors(self, corpora: Sequence[str]) -> list[str]:
+        """Those of ``corpora`` holding vectors from this retriever's embedder (CorpusNotFound for unknown ones)."""
+        infos = [self.store.corpus(name) for name in corpora]
+        if self.embedder is None:
+            return []
+        return [info.name for info in infos if info.embedder == self.embedder.name]
 
     def bm25(self, query: str, corpora: Sequence[str], n: int) -> list[Hit]:
         """The ``n`` best BM25 matches."""
@@ -86,10 +110,18 @@ class HybridRetriever:
         return [Hit(key=int(index.keys[i]), score=float(scores[i])) for i in top]
 
 
-def fuse(rankings: Sequence[Sequence[Hit]], k: int = DEFAULT_RRF_K) -> list[tuple[int, float]]:
-    """Reciprocal rank fusion of ranked lists: ``(key, score)`` pairs, best first (ties keep first-seen order)."""
+def fuse(
+    rankings: Sequence[Sequence[Hit]], k: int = DEFAULT_RRF_K, *, weights: Sequence[float] | None = None
+) -> list[tuple[int, float]]:
+    """Weighted reciprocal rank fusion of ranked lists: ``(key, score)`` pairs, best first (ties keep first-seen order).
+
+    A passage scores ``sum(w / (k + rank))`` over the lists it is in; ``weights`` default to 1 for every list.
+    """
+    weights = [1.0] * len(rankings) if weights is None else list(weights)
+    if len(weights) != len(rankings):
+        raise ValueError(f"{len(weights)} weights for {len(rankings)} rankings")
     scores: dict[int, float] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights):
         for rank, hit in enumerate(ranking, 1):
-            scores[hit.key] = scores.get(hit.key, 0.0) + 1.0 / (k + rank)
+            scores[hit.key] = scores.get(hit.key, 0.0) + weight / (k + rank)
     return sorted(scores.items(), key=lambda item: -item[1])

@@ -7,7 +7,7 @@ import json
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -77,6 +77,12 @@ def add_calibrate_command(subparsers: argparse._SubParsersAction) -> None:
         help="corpus file for open mode (JSONL: id, title, text); default: the claims' gold evidence, each other's "
         "distractors",
     )
+    parser.add_argument(
+        "--distractors",
+        metavar="CLAIMS",
+        help="open mode without --corpus: add the gold evidence of this claims file to the corpus, as distractors on "
+        "the same topics (e.g. the training claims), so that retrieval meets what it meets in service",
+    )
     parser.add_argument("--out", required=True, help="calibration.json to write (or update)")
     _add_common_options(parser)
     parser.set_defaults(func=calibrate_command)
@@ -105,7 +111,14 @@ def calibrate_command(args: argparse.Namespace) -> int:
     try:
         existing = Calibrator.load(args.out) if Path(args.out).is_file() else Calibrator()
         models = load_models(args.stance_model, embedder=args.mode == "open")
-        fitted = calibrate(args.claims, models, mode=args.mode, corpus_path=args.corpus, limit=args.limit)
+        fitted = calibrate(
+            args.claims,
+            models,
+            mode=args.mode,
+            corpus_path=args.corpus,
+            distractors_path=args.distractors,
+            limit=args.limit,
+        )
     except TruthGraphError as error:
         print(f"truthgraph calibrate: {error}", file=sys.stderr)
         return 2 if isinstance(error, InvalidInput) else 1
@@ -180,17 +193,23 @@ def calibrate(
     *,
     mode: str = "open",
     corpus_path: str | None = None,
+    distractors_path: str | None = None,
     limit: int | None = None,
 ) -> Calibrator:
     """Fit thresholds and temperature on a calibration claims file, verified in ``mode``.
 
-    Open mode fits the calibration of retrieved evidence, oracle mode that of given evidence (the claims' own).
+    Open mode fits the calibration of retrieved evidence, oracle mode that of given evidence (the claims' own). In
+    open mode without a corpus file the corpus is the claims' gold evidence plus that of the ``distractors_path``
+    claims file, if given.
     """
     from .fitting import fit_on_outcomes
 
     if mode not in MODES:
         raise InvalidInput(f"mode must be one of {', '.join(MODES)}", field="mode")
+    if distractors_path and (corpus_path or mode != "open"):
+        raise InvalidInput("distractors are for open mode without a corpus file", field="distractors")
     claims = _load(claims_path, limit)
+    distractors = load_claims(distractors_path) if distractors_path else []
     info: dict[str, Any] = {
         "fitted_on": Path(claims_path).name,
         "protocol": mode,
@@ -199,9 +218,11 @@ def calibrate(
     with _temporary_store() as store:
         pipeline = _pipeline(store, models, Calibrator())
         if mode == "open":
-            split = _index(store, models, claims, corpus_path)
+            split = _index(store, models, claims, corpus_path, distractors)
             run = _run_open(pipeline, claims, split)
             info["corpus"] = Path(corpus_path).name if corpus_path else "gold evidence of the claims"
+            if distractors_path:
+                info["corpus"] += f" and of {Path(distractors_path).name}"
             info["open_protocol"] = split.summary()
         else:
             run = run_oracle(pipeline, claims, wrap=_progress_bar)
@@ -251,9 +272,18 @@ def _pipeline(store: EvidenceStore, models: Models, calibrator: Calibrator) -> P
     )
 
 
-def _index(store: EvidenceStore, models: Models, claims: list[ClaimRecord], corpus_path: str | None) -> OpenSplit:
-    """Apply the open-mode protocol and load what is left of the corpus into the store."""
-    corpus: list[Passage] = read_jsonl(corpus_path) if corpus_path else corpus_from_claims(claims)
+def _index(
+    store: EvidenceStore,
+    models: Models,
+    claims: list[ClaimRecord],
+    corpus_path: str | None,
+    distractors: Sequence[ClaimRecord] = (),
+) -> OpenSplit:
+    """Apply the open-mode protocol and load what is left of the corpus into the store.
+
+    Without a corpus file the corpus is the gold evidence of the claims and of the distractor claims.
+    """
+    corpus: list[Passage] = read_jsonl(corpus_path) if corpus_path else corpus_from_claims([*claims, *distractors])
     split = open_split(claims, corpus)
     print(f"indexing {len(split.passages)} passages", file=sys.stderr, flush=True)
     ingest_documents(store, models.embedder, EVAL_CORPUS, split.passages)
