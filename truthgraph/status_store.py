@@ -34,6 +34,17 @@ end
 return 1
 """
 
+# KEYS: record, state set, claim "latest" pointer (or the record again when there is no claim).
+# ARGV: ttl, now, task id, then field/value pairs. The record is written whole, with its TTL, or not at all.
+_CREATE = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+if KEYS[3] ~= KEYS[1] then redis.call('SET', KEYS[3], ARGV[3], 'EX', ARGV[1]) end
+return 1
+"""
+
 # KEYS: record. ARGV: percentage, stage. Progress only rises, and only while processing.
 _ADVANCE = """
 local current = redis.call('HGET', KEYS[1], 'status')
@@ -83,6 +94,7 @@ class TaskStatusStore:
         self.namespace = namespace
         self.ttl_s = int(ttl_s)
         self.clock = clock
+        self._create = client.register_script(_CREATE)
         self._transition = client.register_script(_TRANSITION)
         self._advance = client.register_script(_ADVANCE)
 
@@ -114,20 +126,15 @@ class TaskStatusStore:
         """Write a new record (normally ``pending``) and point its claim at it.
 
         An existing record is left as it is (a message published again keeps its history);
-        returns whether the record was created.
+        returns whether the record was created. One script does it all, so a record never exists without its TTL.
         """
         key = self._key(status.task_id)
-        if not self.client.hsetnx(key, "task_id", status.task_id):
-            return False
-        now = self.clock()
-        with self.client.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping=_encode(status.to_dict()))
-            pipe.expire(key, self.ttl_s)
-            pipe.zadd(self._state_prefix() + status.status.value, {status.task_id: now})
-            if status.claim_id:
-                pipe.set(self._claim_key(status.claim_id, "latest"), status.task_id, ex=self.ttl_s)
-            pipe.execute()
-        return True
+        latest = self._claim_key(status.claim_id, "latest") if status.claim_id else key
+        args: list[Any] = [self.ttl_s, self.clock(), status.task_id]
+        for name, value in _encode(status.to_dict()).items():
+            args += [name, value]
+        keys = [key, self._state_prefix() + status.status.value, latest]
+        return bool(self._create(keys=keys, args=args))
 
     @_redis_errors
     def delete(self, task_id: str) -> None:

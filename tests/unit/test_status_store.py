@@ -12,6 +12,17 @@ def test_create_then_read_back(store):
     assert store.latest_for_claim("c1").task_id == "t1"
 
 
+def test_create_keeps_an_existing_record_and_needs_no_claim(store, redis_client):
+    assert store.create(new_status("t1", "verify", claim_id="c1"))
+    store.transition("t1", TaskState.PROCESSING)
+    assert not store.create(new_status("t1", "verify", claim_id="c2"))  # published again: history kept
+    assert store.get("t1").status is TaskState.PROCESSING and store.latest_for_claim("c2") is None
+    assert store.create(new_status("t2", "ingest"))
+    assert store.get("t2").claim_id in (None, "")
+    assert redis_client.ttl(f"{store.namespace}:task:t2") > 0
+    assert store.counts()["pending"] == 1
+
+
 def test_unknown_task_is_none(store):
     assert store.get("nope") is None
     assert store.latest_for_claim("nope") is None
