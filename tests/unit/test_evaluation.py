@@ -240,8 +240,18 @@ def test_end_to_end_oracle_with_the_real_pipeline_and_a_fake_stance_model(tmp_pa
     claims_path, _ = _write_dataset(tmp_path)
     report = evaluate(str(claims_path), Models(KeywordStanceModel()), mode="oracle")
     assert report["label_accuracy"] == 1.0 and report["model"] == "fake-stance"
-    assert report["calibration"]["temperature"] == 1.0
+    assert report["calibration"]["temperature"] == 1.0 and report["calibration"]["evidence"] == "given"
     assert set(report["timings"]["per_claim_mean_ms"]) == {"stance", "aggregation", "total"}
+
+
+def test_oracle_mode_applies_and_reports_the_given_evidence_calibration(tmp_path: Path) -> None:
+    claims_path, _ = _write_dataset(tmp_path)
+    given = Calibrator(temperature=3.0, support_threshold=0.001, refute_threshold=0.001)
+    models = Models(KeywordStanceModel(), calibrator=Calibrator(temperature=1.5, given_evidence=given))
+    oracle = evaluate(str(claims_path), models, mode="oracle")
+    assert oracle["calibration"]["temperature"] == 3.0 and "given_evidence" not in oracle["calibration"]
+    opened = evaluate(str(claims_path), models, mode="open")
+    assert opened["calibration"]["temperature"] == 1.5 and opened["calibration"]["evidence"] == "retrieved"
 
 
 def test_end_to_end_open_mode_holds_back_evidence_and_measures_recall(tmp_path: Path) -> None:

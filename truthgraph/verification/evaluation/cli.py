@@ -172,7 +172,10 @@ def evaluate(
     started = time.perf_counter()
     claims = _load(claims_path, limit)
     timings = {"load": time.perf_counter() - started, "model_load": models.load_seconds}
-    extra: dict[str, Any] = {"calibration": {k: v for k, v in models.calibrator.to_dict().items() if k != "info"}}
+    applied = models.calibrator.for_given_evidence if mode == "oracle" else models.calibrator
+    parameters = {k: v for k, v in applied.to_dict().items() if k not in ("info", "given_evidence")}
+    parameters["evidence"] = "given" if mode == "oracle" else "retrieved"
+    extra: dict[str, Any] = {"calibration": parameters}
     with _temporary_store() as store:
         pipeline = _pipeline(store, models, models.calibrator)
         if mode == "open":
