@@ -19,4 +19,12 @@ for spec in 16000:14 20000:15 24000:16 20000:17; do
   previous="$out-$pass"
   pass=$((pass + 1))
 done
-echo "trained: $previous (copy model.onnx, tokenizer.json, config.json into truthgraph/verification/models/stance-minilm/)"
+cat <<EOF
+trained: $previous
+Copy model.onnx, tokenizer.json and config.json into truthgraph/verification/models/stance-minilm/, then fit its
+calibration on the held-out split, for retrieved and for given evidence:
+  .venv/bin/truthgraph calibrate $previous/calibration_claims.jsonl --distractors $data/fever_train.jsonl \\
+      --out truthgraph/verification/models/stance-minilm/calibration.json
+  .venv/bin/truthgraph calibrate $previous/calibration_claims.jsonl --mode oracle \\
+      --out truthgraph/verification/models/stance-minilm/calibration.json
+EOF
