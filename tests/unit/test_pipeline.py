@@ -233,6 +233,10 @@ def test_judge_reads_the_given_sentences_of_one_document_together(db):
     ]
     assert verdict.label is Label.REFUTED
     assert verdict.evidence[0].passage_id == "g1+g2" and verdict.evidence[0].title == "Tower"
+    stance.calls.clear()
+    untitled = [Passage(id="u1", title="", text="The tower stands."), Passage(id="u2", title="", text="It is tall.")]
+    make_pipeline(db, stance_model=stance).judge("The tower is tall", untitled)
+    assert [evidence for call in stance.calls for evidence, _ in call] == ["The tower stands.", "It is tall."]
 
 
 def test_judge_reads_a_long_document_sentence_by_sentence(db):

@@ -252,11 +252,11 @@ class Pipeline:
 
     def _documents(self, claim: str, passages: list[Passage], scores: list[float] | None) -> list[Evidence]:
         """Given evidence as unjudged items: one per document (title) read together when short, else per sentence."""
-        documents: dict[str, list[int]] = {}
-        for i, passage in enumerate(passages):
-            documents.setdefault(passage.title, []).append(i)
+        documents: dict[tuple[str, int], list[int]] = {}
+        for i, passage in enumerate(passages):  # an untitled passage is a document of its own
+            documents.setdefault((passage.title, -1) if passage.title else ("", i), []).append(i)
         items: list[Evidence] = []
-        for title, members in documents.items():
+        for (title, _), members in documents.items():
             sentences = [sentence for i in members for sentence in _split(passages[i].text)]
             if len(members) == 1 and len(sentences) == 1 or len(sentences) > MAX_JOINT_SENTENCES:
                 items.extend(self._sentences(claim, [passages[i] for i in members], _pick(scores, members)))
