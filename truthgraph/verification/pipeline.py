@@ -243,11 +243,11 @@ class Pipeline:
 
     def _sentences(self, claim: str, passages: list[Passage], scores: list[float] | None) -> list[Evidence]:
         """One unjudged evidence item per sentence; beyond ``max_sentences`` those sharing most words with the claim."""
-        items: list[Evidence] = []
-        for i, passage in enumerate(passages):
-            score = GIVEN_PASSAGE_SCORE if scores is None else float(scores[i])
-            for sentence in _split(passage.text):
-                items.append(Evidence(passage.id, passage.corpus, passage.title, sentence, score, Stance.NEUTRAL))
+        items = [
+            _unjudged(passage, passage.id, sentence, _score(scores, [i]))
+            for i, passage in enumerate(passages)
+            for sentence in _split(passage.text)
+        ]
         return self._keep_most_relevant(claim, items)
 
     def _documents(self, claim: str, passages: list[Passage], scores: list[float] | None) -> list[Evidence]:
@@ -256,15 +256,14 @@ class Pipeline:
         for i, passage in enumerate(passages):  # an untitled passage is a document of its own
             documents.setdefault((passage.title, -1) if passage.title else ("", i), []).append(i)
         items: list[Evidence] = []
-        for (title, _), members in documents.items():
-            sentences = [sentence for i in members for sentence in _split(passages[i].text)]
-            if len(members) == 1 and len(sentences) == 1 or len(sentences) > MAX_JOINT_SENTENCES:
-                items.extend(self._sentences(claim, [passages[i] for i in members], _pick(scores, members)))
+        for members in documents.values():
+            sentences = [(i, sentence) for i in members for sentence in _split(passages[i].text)]
+            if len(sentences) > MAX_JOINT_SENTENCES:
+                items.extend(_unjudged(passages[i], passages[i].id, text, _score(scores, [i])) for i, text in sentences)
                 continue
             ids = JOINT_ID_SEPARATOR.join(dict.fromkeys(passages[i].id for i in members))
-            score = GIVEN_PASSAGE_SCORE if scores is None else max(float(scores[i]) for i in members)
-            first = passages[members[0]]
-            items.append(Evidence(ids, first.corpus, title, " ".join(sentences), score, Stance.NEUTRAL))
+            text = " ".join(sentence for _, sentence in sentences)
+            items.append(_unjudged(passages[members[0]], ids, text, _score(scores, members)))
         return self._keep_most_relevant(claim, items)
 
     def _keep_most_relevant(self, claim: str, items: list[Evidence]) -> list[Evidence]:
@@ -325,8 +324,13 @@ def _split(text: str) -> list[str]:
     return split_sentences(text) or [text.strip()]
 
 
-def _pick(scores: list[float] | None, rows: list[int]) -> list[float] | None:
-    return None if scores is None else [scores[i] for i in rows]
+def _score(scores: list[float] | None, rows: list[int]) -> float:
+    """The best retrieval score of these rows (the given-passage score without scores)."""
+    return GIVEN_PASSAGE_SCORE if scores is None else max(float(scores[i]) for i in rows)
+
+
+def _unjudged(passage: Passage, passage_id: str, text: str, score: float) -> Evidence:
+    return Evidence(passage_id, passage.corpus, passage.title, text, score, Stance.NEUTRAL)
 
 
 def _check_claim(claim_text: Any) -> str:
