@@ -34,14 +34,14 @@ end
 return 1
 """
 
-# KEYS: record, state set, claim "latest" pointer (or the record again when there is no claim).
+# KEYS: record, state set, and the claim's "latest" pointer when the task has a claim.
 # ARGV: ttl, now, task id, then field/value pairs. The record is written whole, with its TTL, or not at all.
 _CREATE = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
-if KEYS[3] ~= KEYS[1] then redis.call('SET', KEYS[3], ARGV[3], 'EX', ARGV[1]) end
+if #KEYS == 3 then redis.call('SET', KEYS[3], ARGV[3], 'EX', ARGV[1]) end
 return 1
 """
 
@@ -129,11 +129,12 @@ class TaskStatusStore:
         returns whether the record was created. One script does it all, so a record never exists without its TTL.
         """
         key = self._key(status.task_id)
-        latest = self._claim_key(status.claim_id, "latest") if status.claim_id else key
+        keys = [key, self._state_prefix() + status.status.value]
+        if status.claim_id:
+            keys.append(self._claim_key(status.claim_id, "latest"))
         args: list[Any] = [self.ttl_s, self.clock(), status.task_id]
         for name, value in _encode(status.to_dict()).items():
             args += [name, value]
-        keys = [key, self._state_prefix() + status.status.value, latest]
         return bool(self._create(keys=keys, args=args))
 
     @_redis_errors
