@@ -23,6 +23,10 @@ def add_train_stance_command(subparsers: "argparse._SubParsersAction[argparse.Ar
     parser.add_argument("--limit", type=int, default=None, help="train on at most this many pairs (a random subset)")
     parser.add_argument("--init-from", type=Path, default=None,
                         help="continue training a 3-way checkpoint (the checkpoint/ folder of an earlier run)")
+    parser.add_argument("--negatives-per-claim", type=int, default=1,
+                        help="neutral distractor sentences paired with each FEVER claim")
+    parser.add_argument("--context-pairs", action="store_true",
+                        help="also read each claim's evidence together with a distractor sentence, keeping its stance")
     parser.set_defaults(func=_train_stance)
 
 
@@ -41,7 +45,8 @@ def _train_stance(args: argparse.Namespace) -> int:
         epochs=args.epochs, seed=args.seed, max_length=args.max_length, batch_size=args.batch_size, lr=args.lr
     )
     run_train_stance(args.fever_train, args.snli_train, args.out, settings, limit=args.limit,
-                     init_from=args.init_from, log=lambda line: print(line, flush=True))
+                     init_from=args.init_from, negatives_per_claim=args.negatives_per_claim,
+                     context=args.context_pairs, log=lambda line: print(line, flush=True))
     print(f"stance model written to {args.out}", flush=True)
     return 0
 

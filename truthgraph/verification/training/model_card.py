@@ -108,8 +108,12 @@ def write_model_card(out: Path, *, name: str, opset: int, settings: TrainSetting
 
 
 def _extra_args(stats: dict[str, Any]) -> str:
-    """The ``--limit`` and ``--init-from`` options of a run, as command-line text."""
+    """The data options of a run (``--limit``, ``--init-from`` …), as command-line text."""
     text = f" --limit {stats['limit']}" if stats.get("limit") else ""
+    if stats.get("negatives_per_claim", 1) != 1:
+        text += f" --negatives-per-claim {stats['negatives_per_claim']}"
+    if stats.get("context"):
+        text += " --context-pairs"
     if stats.get("continued_from"):
         text += " --init-from PREVIOUS_OUT/checkpoint"
     return text

@@ -1,7 +1,8 @@
-"""Neutral hard negatives: each claim paired with a BM25-retrieved evidence sentence that is not its evidence."""
+"""Hard negatives: BM25-retrieved sentences that are not a claim's evidence, as neutral pairs or as added context."""
 
 from __future__ import annotations
 
+import random
 import re
 import sqlite3
 from collections import defaultdict
@@ -9,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ...domain import Stance
-from .data import StancePair, evidence_texts
+from .data import CLAIM_STANCE, StancePair, evidence_texts
 
 #: Passages retrieved per claim before choosing a negative.
 CANDIDATES = 10
@@ -58,26 +59,53 @@ class PassageIndex:
         return [self.passages[r[0]] for r in rows]
 
 
-def neutral_pairs(claims: Sequence[dict[str, Any]], per_claim: int = 1) -> list[StancePair]:
-    """For each claim, the best-ranked retrieved sentences that belong neither to its evidence nor its siblings'."""
+def distractors(claims: Sequence[dict[str, Any]], per_claim: int = 1) -> list[list[str]]:
+    """For each claim, its best-ranked retrieved sentences that belong neither to its evidence nor its siblings'."""
     gold_of: dict[str, list[set[str]]] = defaultdict(list)
     for claim in claims:
         claim_words = words(claim["claim"])
         for sentence in {s for text in evidence_texts(claim) for s in sentences(text)}:
             gold_of[sentence].append(claim_words)
     index = PassageIndex(sorted(gold_of))
-    pairs = []
+    chosen: list[list[str]] = []
     for claim in claims:
         own = {s for text in evidence_texts(claim) for s in sentences(text)}
         query = words(claim["claim"])
-        chosen = 0
+        found: list[str] = []
         for candidate in index.search(claim["claim"], CANDIDATES):
-            if chosen >= per_claim:
+            if len(found) >= per_claim:
                 break
-            if candidate in own or _too_close(query, candidate, gold_of[candidate]):
-                continue
-            pairs.append(StancePair(candidate, claim["claim"], Stance.NEUTRAL, "fever-retrieved"))
-            chosen += 1
+            if candidate not in own and not _too_close(query, candidate, gold_of[candidate]):
+                found.append(candidate)
+        chosen.append(found)
+    return chosen
+
+
+def neutral_pairs(claims: Sequence[dict[str, Any]], per_claim: int = 1) -> list[StancePair]:
+    """Each claim paired with its distractor sentences (see :func:`distractors`), as neutral."""
+    return [
+        StancePair(sentence, claim["claim"], Stance.NEUTRAL, "fever-retrieved")
+        for claim, found in zip(claims, distractors(claims, per_claim))
+        for sentence in found
+    ]
+
+
+def context_pairs(claims: Sequence[dict[str, Any]], seed: int) -> list[StancePair]:
+    """Each claim's gold evidence read together with one distractor sentence, before or after it at random.
+
+    The stance is the claim's own: a sentence that settles nothing does not change what the evidence says. This is
+    how given evidence of one document is read at run time (its sentences together), so such premises are seen in
+    training too.
+    """
+    rng = random.Random(seed)
+    pairs = []
+    for claim, found in zip(claims, distractors(claims, 1)):
+        stance = CLAIM_STANCE.get(claim["label"])
+        if stance is None or not found:
+            continue
+        for text in evidence_texts(claim):
+            parts = [text, found[0]] if rng.random() < 0.5 else [found[0], text]
+            pairs.append(StancePair(" ".join(parts), claim["claim"], stance, "fever-context"))
     return pairs
 
 

@@ -14,7 +14,7 @@ from .cross_encoder import TrainSettings, train_cross_encoder
 from .data import claim_pairs, nli_pairs, read_jsonl, split_claims, subsample, write_jsonl
 from .export import OPSET, export_stance
 from .model_card import write_model_card
-from .negatives import neutral_pairs
+from .negatives import context_pairs, neutral_pairs
 
 #: Name and version written into the exported model's config.
 MODEL_NAME = "minilm-stance-v1"
@@ -29,21 +29,29 @@ def run_train_stance(
     *,
     limit: int | None = None,
     init_from: Path | None = None,
+    negatives_per_claim: int = 1,
+    context: bool = False,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    """Train and export a stance model into ``out``; return the run statistics."""
+    """Train and export a stance model into ``out``; return the run statistics.
+
+    ``negatives_per_claim`` neutral distractor sentences are paired with each claim; with ``context`` each claim's
+    gold evidence is also read together with a distractor sentence (see :func:`.negatives.context_pairs`).
+    """
     out.mkdir(parents=True, exist_ok=True)
     train_claims, calibration = split_claims(read_jsonl(fever_train))
     write_jsonl(out / "calibration_claims.jsonl", calibration)
     fever = claim_pairs(train_claims)
-    neutral = neutral_pairs(train_claims)
+    neutral = neutral_pairs(train_claims, negatives_per_claim)
+    joint = context_pairs(train_claims, settings.seed) if context else []
     snli = nli_pairs(snli_train)
-    pairs = subsample(fever + neutral + snli, limit, settings.seed)
-    log(f"pairs: fever {len(fever)}, neutral {len(neutral)}, snli {len(snli)}; training on {len(pairs)}; "
-        f"{len(calibration)} calibration claims held out")
+    pairs = subsample(fever + neutral + joint + snli, limit, settings.seed)
+    log(f"pairs: fever {len(fever)}, neutral {len(neutral)}, context {len(joint)}, snli {len(snli)}; "
+        f"training on {len(pairs)}; {len(calibration)} calibration claims held out")
 
-    stats: dict[str, Any] = {"n_fever": len(fever), "n_neutral": len(neutral), "n_snli": len(snli),
-                             "n_calibration": len(calibration), "limit": limit}
+    stats: dict[str, Any] = {"n_fever": len(fever), "n_neutral": len(neutral), "n_context": len(joint),
+                             "n_snli": len(snli), "n_calibration": len(calibration), "limit": limit,
+                             "negatives_per_claim": negatives_per_claim, "context": context}
     if init_from is not None:
         stats["continued_from"] = "an earlier train-stance checkpoint"
     stats.update(train_cross_encoder(pairs, out / "checkpoint", settings, log=log, init_from=init_from))

@@ -1,0 +1,88 @@
+"""Training pairs for the stance model: gold pairs, the calibration split, distractors, context pairs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from truthgraph.domain import Stance
+from truthgraph.verification.training.data import claim_pairs, is_calibration_claim, split_claims
+from truthgraph.verification.training.negatives import context_pairs, distractors, neutral_pairs
+
+
+def _claim(claim_id: str, claim: str, label: str, *evidence: str) -> dict[str, Any]:
+    return {"id": claim_id, "claim": claim, "label": label, "evidence": [{"title": None, "text": t} for t in evidence]}
+
+
+CLAIMS = [
+    _claim("c1", "Soul Food was released by Fox 2000 Pictures.", "SUPPORTED",
+           "Soul Food is a 1997 American film released by Fox 2000 Pictures."),
+    _claim("c2", "Savages is a German film.", "REFUTED", "Savages is a 2012 American crime thriller film."),
+    _claim("c3", "Mogadishu is the capital of Kenya.", "REFUTED",
+           "Mogadishu is the capital and most populous city of Somalia."),
+    _claim("c4", "Fox 2000 Pictures was a film studio.", "SUPPORTED",
+           "Fox 2000 Pictures was an American film production company, a division of 20th Century Fox."),
+    _claim("c5", "Savages, the 2012 film, was directed by Oliver Stone.", "SUPPORTED",
+           "Savages was directed by Oliver Stone and written by Shane Salerno."),
+]
+
+
+def test_calibration_split_follows_the_claim_id_hash() -> None:
+    claims = [_claim(f"fever-{i}", "x", "SUPPORTED", "y") for i in range(200)]
+    train, calibration = split_claims(claims)
+    assert {c["id"] for c in calibration} == {c["id"] for c in claims if is_calibration_claim(c["id"])}
+    assert len(train) + len(calibration) == 200
+    assert 5 <= len(calibration) <= 40  # about a tenth
+
+
+def test_claim_pairs_map_labels_to_stances_and_skip_unlabelled_evidence() -> None:
+    pairs = claim_pairs([*CLAIMS[:2], _claim("n", "Nothing to see.", "NOT_ENOUGH_INFO")])
+    assert [(p.claim, p.stance) for p in pairs] == [
+        (CLAIMS[0]["claim"], Stance.ENTAILS),
+        (CLAIMS[1]["claim"], Stance.CONTRADICTS),
+    ]
+
+
+def test_distractors_are_never_the_claims_own_evidence() -> None:
+    found = distractors(CLAIMS, per_claim=3)
+    assert len(found) == len(CLAIMS)
+    for claim, sentences in zip(CLAIMS, found):
+        own = {e["text"] for e in claim["evidence"]}
+        assert not own & set(sentences)
+        assert len(sentences) <= 3
+    assert sum(map(len, found)) > len(CLAIMS)
+
+
+def test_a_sentence_covering_the_claims_words_is_not_a_distractor() -> None:
+    claims = [
+        _claim("a", "Oliver Stone directed Savages.", "SUPPORTED", "Stone made many films."),
+        _claim("b", "Savages premiered in 2012.", "SUPPORTED", "Oliver Stone directed Savages in 2012."),
+    ]
+    assert distractors(claims, per_claim=1)[0] == []  # b's evidence states a's claim
+
+
+def test_neutral_pairs_take_up_to_per_claim_distractors() -> None:
+    one = neutral_pairs(CLAIMS, per_claim=1)
+    two = neutral_pairs(CLAIMS, per_claim=2)
+    assert all(p.stance is Stance.NEUTRAL for p in one + two)
+    assert len(one) <= len(CLAIMS) < len(two)
+
+
+def test_context_pairs_keep_the_stance_and_hold_the_gold_sentence() -> None:
+    pairs = context_pairs(CLAIMS, seed=7)
+    assert pairs
+    by_claim = {c["claim"]: c for c in CLAIMS}
+    for pair in pairs:
+        claim = by_claim[pair.claim]
+        gold = claim["evidence"][0]["text"]
+        assert gold in pair.evidence and pair.evidence != gold
+        assert pair.stance is (Stance.ENTAILS if claim["label"] == "SUPPORTED" else Stance.CONTRADICTS)
+        assert pair.source == "fever-context"
+
+
+def test_context_pairs_are_reproducible_and_vary_the_order() -> None:
+    assert context_pairs(CLAIMS, seed=7) == context_pairs(CLAIMS, seed=7)
+    gold = CLAIMS[0]["evidence"][0]["text"]
+    copies = [_claim(f"copy-{i}", CLAIMS[0]["claim"], "SUPPORTED", gold) for i in range(8)]
+    pairs = [p for p in context_pairs([*copies, *CLAIMS[1:]], seed=3) if p.claim == CLAIMS[0]["claim"]]
+    assert len(pairs) == 8
+    assert {p.evidence.startswith(gold) for p in pairs} == {True, False}  # the gold sentence first or second
