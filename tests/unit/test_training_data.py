@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from truthgraph.domain import Stance
 from truthgraph.verification.training.data import claim_pairs, is_calibration_claim, split_claims
+from truthgraph.verification.training.negation import negate, negated_evidence, negation_pairs
 from truthgraph.verification.training.negatives import context_pairs, distractors, neutral_pairs
 
 
@@ -86,3 +89,63 @@ def test_context_pairs_are_reproducible_and_vary_the_order() -> None:
     pairs = [p for p in context_pairs([*copies, *CLAIMS[1:]], seed=3) if p.claim == CLAIMS[0]["claim"]]
     assert len(pairs) == 8
     assert {p.evidence.startswith(gold) for p in pairs} == {True, False}  # the gold sentence first or second
+
+
+@pytest.mark.parametrize(
+    ("sentence", "negated"),
+    [
+        ("Savages is a German film.", "Savages is not a German film."),
+        ("The film was released in May 2016.", "The film was not released in May 2016."),
+        ("Ann has won two awards.", "Ann has not won two awards."),
+        # "will" is a noun here; it is never taken for the auxiliary
+        ("Ideas such as free will have shaped religions.", "Ideas such as free will have not shaped religions."),
+    ],
+)
+def test_negate_puts_not_after_the_first_auxiliary(sentence: str, negated: str) -> None:
+    assert negate(sentence) == negated
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Fox released the film.",  # no auxiliary
+        "Savages is not a German film.",  # already negated
+        "No one has seen it.",
+        "Rob McElhenney has yet to appear on television.",
+        "The film, which was shot in 2010, is a drama.",  # the first auxiliary is in a relative clause
+        "He won in May.",  # a month, not the modal
+    ],
+)
+def test_negate_refuses_where_the_rule_is_unsafe(sentence: str) -> None:
+    assert negate(sentence) is None
+
+
+def test_negated_claims_flip_the_stance_and_negated_evidence_contradicts() -> None:
+    claims = [
+        _claim("s", "Savages is an American film.", "SUPPORTED", "Savages is a 2012 American crime thriller film."),
+        _claim("r", "Savages is a German film.", "REFUTED", "Savages is a 2012 American crime thriller film."),
+    ]
+    got = {(p.evidence, p.claim, p.stance, p.source) for p in negation_pairs(claims)}
+    american = "Savages is a 2012 American crime thriller film."
+    assert got == {
+        (american, "Savages is not an American film.", Stance.CONTRADICTS, "fever-negated-claim"),
+        (american, "Savages is not a German film.", Stance.ENTAILS, "fever-negated-claim"),
+        ("Savages is not a 2012 American crime thriller film.", "Savages is an American film.", Stance.CONTRADICTS,
+         "fever-negated-evidence"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("evidence", "claim"),
+    [
+        # the claim's fact is in an aside before the verb, which the negation does not reach
+        ("Duff McKagan (born February 5, 1964) is an American musician.", "Duff McKagan was born on February 5."),
+        ("Tracy Marrow, better known as Ice-T, is an American rapper.", "Ice-T is the stage name of Tracy Marrow."),
+        # two sentences: the auxiliary may belong to the one that does not decide the claim
+        ("Filmfare is a magazine. The film got nine Filmfare nominations.", "Mohra got nine nominations."),
+        # nothing of the claim in the negated part
+        ("Savages is a 2012 film.", "Oliver Stone directed Savages."),
+    ],
+)
+def test_evidence_is_not_negated_where_that_would_not_deny_the_claim(evidence: str, claim: str) -> None:
+    assert negated_evidence(evidence, claim) is None

@@ -27,6 +27,8 @@ def add_train_stance_command(subparsers: "argparse._SubParsersAction[argparse.Ar
                         help="neutral distractor sentences paired with each FEVER claim")
     parser.add_argument("--context-pairs", action="store_true",
                         help="also read each claim's evidence together with a distractor sentence, keeping its stance")
+    parser.add_argument("--negation-pairs", action="store_true",
+                        help="also train on negated claims and negated evidence, their stances flipped")
     parser.set_defaults(func=_train_stance)
 
 
@@ -46,7 +48,7 @@ def _train_stance(args: argparse.Namespace) -> int:
     )
     run_train_stance(args.fever_train, args.snli_train, args.out, settings, limit=args.limit,
                      init_from=args.init_from, negatives_per_claim=args.negatives_per_claim,
-                     context=args.context_pairs, log=lambda line: print(line, flush=True))
+                     context=args.context_pairs, negation=args.negation_pairs, log=lambda line: print(line, flush=True))
     print(f"stance model written to {args.out}", flush=True)
     return 0
 

@@ -26,7 +26,7 @@ the second segment. The ONNX graph returns logits; `OnnxStanceModel` applies the
 |---|---|---|---|
 | FEVER claims (training split, 90 % of the claims) with their gold evidence | {n_fever} | SUPPORTED → entails, REFUTED → contradicts | CC BY-SA 3.0 (FEVER, Thorne et al. 2018; Wikipedia text) |
 | the same claims paired with a BM25-retrieved evidence sentence that is not theirs (hard negatives) | {n_neutral} | neutral | CC BY-SA 3.0 |
-| counterfactually augmented SNLI, train | {n_snli} | entailment / contradiction / neutral | Apache-2.0 (acmi-lab/counterfactually-augmented-data); SNLI CC BY-SA 4.0 |
+{extra_rows}| counterfactually augmented SNLI, train | {n_snli} | entailment / contradiction / neutral | Apache-2.0 (acmi-lab/counterfactually-augmented-data); SNLI CC BY-SA 4.0 |
 
 - Hard negatives: an in-memory SQLite FTS5 (BM25) index over every sentence of the training claims' evidence; for each
   claim the best-ranked sentence is kept that is not part of its own evidence, does not hold ≥ 80 % of the claim's
@@ -47,6 +47,7 @@ the second segment. The ONNX graph returns logits; `OnnxStanceModel` applies the
 | training time | {minutes} min at {pairs_per_second} pairs/s (CPU, {threads} threads) |
 | final training loss (running mean) | {final_loss} |
 | held-out calibration claims, gold evidence: accuracy of entails vs contradicts | {calibration_accuracy} |
+| held-out calibration claims, negated claims and evidence: accuracy of entails vs contradicts | {calibration_negated} |
 | held-out calibration claims, retrieved non-evidence: share judged neutral | {calibration_neutral} |
 | quick check, fever_dev first 600 claims, gold evidence: accuracy of entails vs contradicts | {fever_dev_quick} |
 | quick check, fm2_dev (1,169 claims), gold evidence averaged per claim: accuracy of entails vs contradicts | {fm2_dev_quick} |
@@ -96,15 +97,29 @@ def write_model_card(out: Path, *, name: str, opset: int, settings: TrainSetting
         batch_size=settings.batch_size,
         lr=settings.lr,
         extra_args=_extra_args(stats),
+        extra_rows=_extra_rows(stats),
         **{key: stats.get(key, "n/a") for key in (
             "n_fever", "n_neutral", "n_snli", "n_calibration", "pairs", "pairs_per_second", "final_loss",
-            "calibration_accuracy", "calibration_neutral", "onnx_pairs_per_second", "model_onnx_mb",
-            "fever_dev_quick", "fm2_dev_quick",
+            "calibration_accuracy", "calibration_negated", "calibration_neutral", "onnx_pairs_per_second",
+            "model_onnx_mb", "fever_dev_quick", "fm2_dev_quick",
         )},
     )
     path = out / "MODEL_CARD.md"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def _extra_rows(stats: dict[str, Any]) -> str:
+    """Training-data table rows for the optional pair kinds a run used."""
+    rows = ""
+    if stats.get("n_context"):
+        rows += (f"| the same claims' gold evidence read together with a hard negative, in random order | "
+                 f"{stats['n_context']} | the claim's own | CC BY-SA 3.0 |\n")
+    if stats.get("n_negated"):
+        rows += (f"| the same claims negated (stance flipped), and supported claims' one-sentence evidence negated "
+                 f"(`not` after the first auxiliary verb) | {stats['n_negated']} | entails ↔ contradicts; "
+                 f"negated evidence → contradicts | CC BY-SA 3.0 |\n")
+    return rows
 
 
 def _extra_args(stats: dict[str, Any]) -> str:
@@ -114,6 +129,8 @@ def _extra_args(stats: dict[str, Any]) -> str:
         text += f" --negatives-per-claim {stats['negatives_per_claim']}"
     if stats.get("context"):
         text += " --context-pairs"
+    if stats.get("negation"):
+        text += " --negation-pairs"
     if stats.get("continued_from"):
         text += " --init-from PREVIOUS_OUT/checkpoint"
     return text

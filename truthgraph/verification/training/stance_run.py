@@ -11,9 +11,10 @@ import numpy as np
 
 from ...domain import STANCE_ORDER, Stance
 from .cross_encoder import TrainSettings, train_cross_encoder
-from .data import claim_pairs, nli_pairs, read_jsonl, split_claims, subsample, write_jsonl
+from .data import StancePair, claim_pairs, nli_pairs, read_jsonl, split_claims, subsample, write_jsonl
 from .export import OPSET, export_stance
 from .model_card import write_model_card
+from .negation import negation_pairs
 from .negatives import context_pairs, neutral_pairs
 
 #: Name and version written into the exported model's config.
@@ -31,12 +32,14 @@ def run_train_stance(
     init_from: Path | None = None,
     negatives_per_claim: int = 1,
     context: bool = False,
+    negation: bool = False,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Train and export a stance model into ``out``; return the run statistics.
 
     ``negatives_per_claim`` neutral distractor sentences are paired with each claim; with ``context`` each claim's
-    gold evidence is also read together with a distractor sentence (see :func:`.negatives.context_pairs`).
+    gold evidence is also read together with a distractor sentence (see :func:`.negatives.context_pairs`); with
+    ``negation`` negated claims and evidence are added (see :mod:`.negation`).
     """
     out.mkdir(parents=True, exist_ok=True)
     train_claims, calibration = split_claims(read_jsonl(fever_train))
@@ -44,14 +47,16 @@ def run_train_stance(
     fever = claim_pairs(train_claims)
     neutral = neutral_pairs(train_claims, negatives_per_claim)
     joint = context_pairs(train_claims, settings.seed) if context else []
+    negated = negation_pairs(train_claims) if negation else []
     snli = nli_pairs(snli_train)
-    pairs = subsample(fever + neutral + joint + snli, limit, settings.seed)
-    log(f"pairs: fever {len(fever)}, neutral {len(neutral)}, context {len(joint)}, snli {len(snli)}; "
-        f"training on {len(pairs)}; {len(calibration)} calibration claims held out")
+    pairs = subsample(fever + neutral + joint + negated + snli, limit, settings.seed)
+    log(f"pairs: fever {len(fever)}, neutral {len(neutral)}, context {len(joint)}, negated {len(negated)}, "
+        f"snli {len(snli)}; training on {len(pairs)}; {len(calibration)} calibration claims held out")
 
     stats: dict[str, Any] = {"n_fever": len(fever), "n_neutral": len(neutral), "n_context": len(joint),
-                             "n_snli": len(snli), "n_calibration": len(calibration), "limit": limit,
-                             "negatives_per_claim": negatives_per_claim, "context": context}
+                             "n_negated": len(negated), "n_snli": len(snli), "n_calibration": len(calibration),
+                             "limit": limit, "negatives_per_claim": negatives_per_claim, "context": context,
+                             "negation": negation}
     if init_from is not None:
         stats["continued_from"] = "an earlier train-stance checkpoint"
     stats.update(train_cross_encoder(pairs, out / "checkpoint", settings, log=log, init_from=init_from))
@@ -64,15 +69,27 @@ def run_train_stance(
 
 
 def held_out_check(folder: Path, calibration: list[dict[str, Any]]) -> dict[str, Any]:
-    """Accuracy of the exported model on the calibration claims' gold evidence, and neutral share on negatives."""
+    """Held-out figures of the exported model on the calibration claims.
+
+    Accuracy of entails vs contradicts on their gold evidence and on its negated pairs (:mod:`.negation`), and the
+    share of retrieved non-evidence judged neutral.
+    """
     from ..stance.onnx_model import OnnxStanceModel
 
     model = OnnxStanceModel(folder)
-    gold = claim_pairs(calibration)
-    probs = model.predict([(p.evidence, p.claim) for p in gold])
-    want = np.array([STANCE_ORDER.index(p.stance) for p in gold])
-    accuracy = float((probs[:, :2].argmax(axis=1) == want).mean()) if gold else 0.0
+    accuracy = _stance_accuracy(model, claim_pairs(calibration))
+    negated = _stance_accuracy(model, negation_pairs(calibration))
     negatives = neutral_pairs(calibration)
     neg_probs = model.predict([(p.evidence, p.claim) for p in negatives])
     neutral = float((neg_probs.argmax(axis=1) == STANCE_ORDER.index(Stance.NEUTRAL)).mean()) if negatives else 0.0
-    return {"calibration_accuracy": round(accuracy, 4), "calibration_neutral": round(neutral, 4)}
+    return {"calibration_accuracy": round(accuracy, 4), "calibration_negated": round(negated, 4),
+            "calibration_neutral": round(neutral, 4)}
+
+
+def _stance_accuracy(model: Any, pairs: list[StancePair]) -> float:
+    """How often the larger of entails and contradicts is the pair's stance."""
+    if not pairs:
+        return 0.0
+    probs = model.predict([(p.evidence, p.claim) for p in pairs])
+    want = np.array([STANCE_ORDER.index(p.stance) for p in pairs])
+    return float((probs[:, :2].argmax(axis=1) == want).mean())
