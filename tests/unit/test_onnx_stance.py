@@ -45,6 +45,19 @@ def test_plain_entailment_and_contradiction(model: OnnxStanceModel) -> None:
     assert probs[1].argmax() == CONTRADICTS
 
 
+@pytest.mark.parametrize(
+    ("evidence", "claim"),
+    [
+        ("Great Wall of China: The Great Wall of China is not visible from space with the naked eye.",
+         "The Great Wall of China is visible from space with the naked eye."),
+        ("Mars: No human astronauts have traveled to Mars.", "Mars has been visited by human astronauts."),
+    ],
+)
+def test_negated_evidence_is_read_as_contradiction(model: OnnxStanceModel, evidence: str, claim: str) -> None:
+    probs = model.predict([(evidence, claim)])[0]
+    assert probs[CONTRADICTS] > probs[ENTAILS]
+
+
 def test_probabilities_shape_and_sum(model: OnnxStanceModel) -> None:
     pairs = [(EIFFEL, "The Eiffel Tower is in Paris."), ("Bananas are yellow.", "Water boils at 100 degrees."),
              ("word " * 500, "A very long evidence passage is cut to the token limit.")]
