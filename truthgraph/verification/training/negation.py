@@ -10,7 +10,7 @@ support. Two kinds of pair are made from the gold pairs by inserting ``not`` aft
   part of it: the negated evidence contradicts the claim.
 
 A sentence is negated only when the rule is safe enough: it has an auxiliary verb, no negation yet, and no relative
-clause before the auxiliary (whose verb may not be the main one).
+or subordinate clause before the auxiliary (whose verb may not be the main one).
 """
 
 from __future__ import annotations
