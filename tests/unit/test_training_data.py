@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from truthgraph.domain import Stance
+from truthgraph.verification.training.cross_encoder import TrainSettings
 from truthgraph.verification.training.data import claim_pairs, is_calibration_claim, split_claims
 from truthgraph.verification.training.negation import negate, negated_evidence, negation_pairs
+from truthgraph.verification.training.model_card import write_model_card
 from truthgraph.verification.training.negatives import context_pairs, distractors, neutral_pairs
 
 
@@ -149,3 +152,13 @@ def test_negated_claims_flip_the_stance_and_negated_evidence_contradicts() -> No
 )
 def test_evidence_is_not_negated_where_that_would_not_deny_the_claim(evidence: str, claim: str) -> None:
     assert negated_evidence(evidence, claim) is None
+
+
+def test_model_card_names_the_pairs_and_options_a_run_used(tmp_path: Path) -> None:
+    stats = {"n_fever": 10, "n_neutral": 9, "n_negated": 7, "n_snli": 5, "n_calibration": 2, "limit": 20,
+             "negation": True, "continued_from": "an earlier train-stance checkpoint", "calibration_negated": 0.9}
+    card = write_model_card(tmp_path, name="m", opset=17, settings=TrainSettings(seed=18), stats=stats).read_text()
+    assert "| 7 | entails ↔ contradicts" in card
+    assert "--seed 18" in card and "--limit 20 --negation-pairs --init-from PREVIOUS_OUT/checkpoint" in card
+    assert "negated claims and evidence: accuracy of entails vs contradicts | 0.9 |" in card
+    assert "context" not in card.split("## Training data")[1].split("## Settings")[0]  # no row for unused pairs

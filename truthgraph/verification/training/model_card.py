@@ -60,14 +60,11 @@ truthgraph train-stance --fever-train fever_train.jsonl --snli-train nli_cad_snl
     --epochs {epochs} --seed {seed} --max-length {max_length} --batch-size {batch_size} --lr {lr}{extra_args}
 ```
 
-## Evaluation (filled in from the evaluation harness)
-<!-- TO BE FILLED BY THE LEAD from the evaluation harness; do not edit by hand elsewhere. -->
-| set | mode | accuracy | macro-F1 | ECE | notes |
-|---|---|---|---|---|---|
-| fever_dev | oracle | _tbd_ | _tbd_ | _tbd_ | |
-| fm2_dev | oracle | _tbd_ | _tbd_ | _tbd_ | |
-| fm2_dev | open | _tbd_ | _tbd_ | _tbd_ | |
-| truthgraph_claims | open | _tbd_ | _tbd_ | _tbd_ | |
+## Evaluation
+Not measured by the training run. Fit the verdict calibration on this run's held-out `calibration_claims.jsonl`
+(`truthgraph calibrate OUT/calibration_claims.jsonl --distractors fever_train.jsonl --stance-model OUT --out
+OUT/calibration.json`, then the same with `--mode oracle`), measure with `truthgraph eval CLAIMS.jsonl [--mode open
+--corpus CORPUS.jsonl] --stance-model OUT`, and record the figures here with the commands that gave them.
 
 ## Limits
 - English only; trained on short encyclopaedic sentences and image-caption NLI; long or multi-hop evidence is cut to
