@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Reproduce the shipped default stance model: six seeded train-stance passes, each continuing the
-# previous one (about 80 minutes on 2 CPU cores; the last one adds the negated pairs), then copy the last export into the package.
+# previous one (about 80 minutes on 2 CPU cores; the last one adds the negated pairs), then copy the
+# last export into the package.
 #   scripts/train-default-stance.sh DATA_DIR [OUT_DIR]
 # DATA_DIR holds fever_train.jsonl and nli_cad_snli_train.jsonl (see the model card for their licences).
 set -euo pipefail
