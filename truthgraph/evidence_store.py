@@ -110,11 +110,16 @@ class VectorIndex:
 
 
 def validate_document(doc: Any, where: str) -> Passage:
-    """A :class:`Passage` from a ``{"id", "title", "text"}`` mapping; ``where`` names it in errors (e.g. "line 3")."""
+    """A :class:`Passage` from a ``{"id", "title", "text"}`` mapping; ``where`` names it in errors (e.g. "line 3").
+
+    A title that is null or absent is no title (``""``), as in the gold evidence of a claims file.
+    """
     if isinstance(doc, Passage):
         doc = {"id": doc.id, "title": doc.title, "text": doc.text}
     if not isinstance(doc, Mapping):
         raise InvalidInput(f"{where}: a document must be an object with id, title and text")
+    if doc.get("title") is None:
+        doc = {**doc, "title": ""}
     for name in ("id", "title", "text"):
         if name not in doc:
             raise InvalidInput(f"{where}: field {name!r} is missing", field=name)

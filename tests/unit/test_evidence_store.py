@@ -183,8 +183,7 @@ def test_failed_add_writes_nothing(db):
         ({"title": "T", "text": "t"}, "id"),
         ({"id": 1, "title": "T", "text": "t"}, "id"),
         ({"id": " ", "title": "T", "text": "t"}, "id"),
-        ({"id": "a", "text": "t"}, "title"),
-        ({"id": "a", "title": None, "text": "t"}, "title"),
+        ({"id": "a", "title": 3, "text": "t"}, "title"),
         ({"id": "a", "title": "T", "text": ""}, "text"),
         ({"id": "a", "title": "T", "text": ["t"]}, "text"),
     ],
@@ -193,6 +192,11 @@ def test_validate_document_names_the_field(doc, field):
     with pytest.raises(InvalidInput) as info:
         validate_document(doc, "line 7")
     assert info.value.field == field and "line 7" in str(info.value)
+
+
+@pytest.mark.parametrize("doc", [{"id": "a", "text": "t"}, {"id": "a", "title": None, "text": "t"}])
+def test_a_null_or_absent_title_is_no_title(doc):
+    assert validate_document(doc, "line 7").title == ""
 
 
 def test_get_passages_keeps_order_and_skips_missing(db):
