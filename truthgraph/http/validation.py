@@ -14,7 +14,6 @@ import falcon
 
 from ..errors import InvalidInput
 
-#: Largest accepted corpus-upload body, in bytes (an upload carries up to 1,000 documents).
 #: Deepest accepted nesting of JSON arrays and objects.
 MAX_JSON_DEPTH = 32
 #: Longest accepted claim, in characters.

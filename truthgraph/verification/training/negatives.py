@@ -81,30 +81,39 @@ def distractors(claims: Sequence[dict[str, Any]], per_claim: int = 1) -> list[li
     return chosen
 
 
-def neutral_pairs(claims: Sequence[dict[str, Any]], per_claim: int = 1) -> list[StancePair]:
-    """Each claim paired with its distractor sentences (see :func:`distractors`), as neutral."""
+def neutral_pairs(
+    claims: Sequence[dict[str, Any]], per_claim: int = 1, found: Sequence[Sequence[str]] | None = None
+) -> list[StancePair]:
+    """Each claim paired with up to ``per_claim`` of its distractor sentences, as neutral.
+
+    ``found`` is :func:`distractors` of the claims when the caller already has them (searched here otherwise).
+    """
+    found = distractors(claims, per_claim) if found is None else found
     return [
         StancePair(sentence, claim["claim"], Stance.NEUTRAL, "fever-retrieved")
-        for claim, found in zip(claims, distractors(claims, per_claim))
-        for sentence in found
+        for claim, sentences in zip(claims, found)
+        for sentence in sentences[:per_claim]
     ]
 
 
-def context_pairs(claims: Sequence[dict[str, Any]], seed: int) -> list[StancePair]:
+def context_pairs(
+    claims: Sequence[dict[str, Any]], seed: int, found: Sequence[Sequence[str]] | None = None
+) -> list[StancePair]:
     """Each claim's gold evidence read together with one distractor sentence, before or after it at random.
 
     The stance is the claim's own: a sentence that settles nothing does not change what the evidence says. This is
     how given evidence of one document is read at run time (its sentences together), so such premises are seen in
-    training too.
+    training too. ``found`` is :func:`distractors` of the claims when the caller already has them.
     """
+    found = distractors(claims, 1) if found is None else found
     rng = random.Random(seed)
     pairs = []
-    for claim, found in zip(claims, distractors(claims, 1)):
+    for claim, sentences in zip(claims, found):
         stance = CLAIM_STANCE.get(claim["label"])
-        if stance is None or not found:
+        if stance is None or not sentences:
             continue
         for text in evidence_texts(claim):
-            parts = [text, found[0]] if rng.random() < 0.5 else [found[0], text]
+            parts = [text, sentences[0]] if rng.random() < 0.5 else [sentences[0], text]
             pairs.append(StancePair(" ".join(parts), claim["claim"], stance, "fever-context"))
     return pairs
 

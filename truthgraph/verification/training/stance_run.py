@@ -15,7 +15,7 @@ from .data import StancePair, claim_pairs, nli_pairs, read_jsonl, split_claims, 
 from .export import OPSET, export_stance
 from .model_card import write_model_card
 from .negation import negation_pairs
-from .negatives import context_pairs, neutral_pairs
+from .negatives import context_pairs, distractors, neutral_pairs
 
 #: Name and version written into the exported model's config.
 MODEL_NAME = "minilm-stance-v1"
@@ -45,8 +45,9 @@ def run_train_stance(
     train_claims, calibration = split_claims(read_jsonl(fever_train))
     write_jsonl(out / "calibration_claims.jsonl", calibration)
     fever = claim_pairs(train_claims)
-    neutral = neutral_pairs(train_claims, negatives_per_claim)
-    joint = context_pairs(train_claims, settings.seed) if context else []
+    found = distractors(train_claims, max(negatives_per_claim, 1))  # one search for neutral and context pairs
+    neutral = neutral_pairs(train_claims, negatives_per_claim, found)
+    joint = context_pairs(train_claims, settings.seed, found) if context else []
     negated = negation_pairs(train_claims) if negation else []
     snli = nli_pairs(snli_train)
     pairs = subsample(fever + neutral + joint + negated + snli, limit, settings.seed)
