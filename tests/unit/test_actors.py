@@ -9,8 +9,8 @@ import pytest
 from dramatiq.brokers.stub import StubBroker
 
 from truthgraph.actors.broker import build_middleware
-from truthgraph.actors.progress import Progress
-from truthgraph.actors.tasks import declare_actors
+from truthgraph.actors.registry import declare_actors
+from truthgraph.actors.task_status import TaskStatusMiddleware
 from truthgraph.domain import TaskState
 
 
@@ -35,9 +35,9 @@ def drain(broker, worker, settings):
     worker.join()
 
 
-def test_progress_runs_after_retries_so_it_sees_the_final_outcome(settings, store):
+def test_task_status_runs_after_retries_so_it_sees_the_final_outcome(settings, store):
     names = [type(m).__name__ for m in build_middleware(settings, store)]
-    assert names.index("Progress") > names.index("Retries")
+    assert names.index("TaskStatusMiddleware") > names.index("Retries")
     assert {"AgeLimit", "TimeLimit", "Results", "CurrentMessage", "Callbacks", "Pipelines"} <= set(names)
 
 
@@ -130,7 +130,7 @@ def test_time_limit_overrun_is_retried(settings, store):
 
 
 def test_untracked_actors_are_left_alone(settings, store):
-    broker = StubBroker(middleware=[Progress(store)])
+    broker = StubBroker(middleware=[TaskStatusMiddleware(store)])
     broker.emit_after("process_boot")
 
     @dramatiq.actor(broker=broker, queue_name=f"{settings.namespace}.other")

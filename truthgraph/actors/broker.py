@@ -21,7 +21,7 @@ from dramatiq.results.backends import RedisBackend
 from ..errors import PermanentError
 from ..settings import Settings
 from ..status_store import TaskStatusStore
-from .progress import Progress
+from .task_status import TaskStatusMiddleware
 
 #: pika connection parameters added to the RabbitMQ URL unless it sets them itself.
 DEFAULT_CONNECTION_PARAMETERS = {
@@ -34,7 +34,7 @@ DEFAULT_CONNECTION_PARAMETERS = {
 
 
 def build_middleware(settings: Settings, store: TaskStatusStore) -> list[Middleware]:
-    """The middleware every TruthGraph broker runs, in order (Progress after Retries)."""
+    """The middleware every TruthGraph broker runs, in order (TaskStatusMiddleware after Retries)."""
     return [
         AgeLimit(max_age=int(settings.max_age_s * 1000)),
         TimeLimit(time_limit=int(settings.time_limit_s * 1000)),
@@ -54,7 +54,7 @@ def build_middleware(settings: Settings, store: TaskStatusStore) -> list[Middlew
             result_ttl=settings.result_ttl_s * 1000,
         ),
         CurrentMessage(),
-        Progress(store),
+        TaskStatusMiddleware(store),
     ]
 
 

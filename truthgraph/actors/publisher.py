@@ -20,7 +20,7 @@ from ..errors import ServiceUnavailable
 from ..settings import Settings
 from ..status_store import TaskStatusStore
 from .broker import create_broker, with_connection_defaults
-from .tasks import Actors, declare_actors
+from .registry import Actors, declare_actors
 
 logger = logging.getLogger(__name__)
 

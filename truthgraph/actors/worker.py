@@ -12,8 +12,8 @@ import dramatiq
 from ..settings import Settings
 from ..status_store import TaskStatusStore
 from .broker import create_broker
-from .resources import WorkerResources
-from .tasks import declare_actors
+from .pipeline_loader import PipelineLoader
+from .registry import declare_actors
 
 logger = logging.getLogger(__name__)
 
@@ -21,12 +21,12 @@ logger = logging.getLogger(__name__)
 class PipelineWarmup(dramatiq.Middleware):
     """Loads the pipeline as a worker process boots, so the first task does not wait for it."""
 
-    def __init__(self, resources: WorkerResources) -> None:
-        self.resources = resources
+    def __init__(self, loader: PipelineLoader) -> None:
+        self.loader = loader
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         try:
-            self.resources.pipeline()
+            self.loader.pipeline()
         except Exception:  # a task will meet the same error and fail with it
             logger.exception("Could not load the verification pipeline.")
 
@@ -34,7 +34,7 @@ class PipelineWarmup(dramatiq.Middleware):
 settings = Settings.from_env()
 store = TaskStatusStore.from_url(settings.redis_url, namespace=settings.namespace, ttl_s=settings.result_ttl_s)
 broker = create_broker(settings, store)
-resources = WorkerResources(settings)
-broker.add_middleware(PipelineWarmup(resources))
+loader = PipelineLoader(settings)
+broker.add_middleware(PipelineWarmup(loader))
 dramatiq.set_broker(broker)
-actors = declare_actors(broker, settings, store, resources)
+actors = declare_actors(broker, settings, store, loader)

@@ -1,4 +1,4 @@
-"""What a worker process loads once and shares between its tasks: the verification pipeline."""
+"""The pipeline loader: what a worker process loads once and shares between its tasks."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from ..settings import Settings
 logger = logging.getLogger(__name__)
 
 
-class WorkerResources:
+class PipelineLoader:
     """Builds the pipeline named by ``settings.pipeline`` on first use, once per process.
 
     ``settings.pipeline`` is ``"module:factory"``; the factory takes the settings and returns

@@ -1,4 +1,4 @@
-"""Progress middleware: keeps each task's status record as Dramatiq moves its message."""
+"""TaskStatusMiddleware: runs each task's status lifecycle as Dramatiq moves its message."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 TASK_TYPE_OPTION = "task_type"
 
 
-class Progress(Middleware):
+class TaskStatusMiddleware(Middleware):
     """Writes ``pending`` at enqueue, ``processing`` at start, ``completed``/``failed`` at the end.
 
     Only actors declared with the ``task_type`` option are tracked. ``failed`` is written
