@@ -5,13 +5,17 @@
 - ``sleep:SECONDS:<tag>`` takes that long (in small steps, reporting progress);
 - anything else is verified by a word rule: "true" → SUPPORTED, "false" → REFUTED, else NOT_ENOUGH_INFO.
 
-Attempts are counted in Redis (``TRUTHGRAPH_REDIS_URL``), so they survive across worker processes.
+``scripted_pipeline`` counts attempts in Redis (``TRUTHGRAPH_REDIS_URL``), so they survive across worker
+processes; ``in_process_scripted_pipeline`` counts them in memory, for a StubBroker worker whose retries stay in
+its process.
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from typing import Any, Mapping
+from collections import Counter
+from typing import Any, Callable, Mapping
 
 import redis
 
@@ -21,18 +25,43 @@ from truthgraph.settings import Settings
 from truthgraph.verification.base import ProgressCallback, no_progress
 
 
-class ScriptedPipeline:
-    """A VerificationPipeline whose behaviour the claim text chooses."""
+class RedisAttempts:
+    """Counts the attempts at each claim text in Redis, under the settings' namespace."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.redis = redis.Redis.from_url(settings.redis_url)
 
-    def _attempt(self, claim_text: str) -> int:
+    def __call__(self, claim_text: str) -> int:
         key = f"{self.settings.namespace}:test-attempts:{claim_text}"
         attempt = int(self.redis.incr(key))
         self.redis.expire(key, 600)
         return attempt
+
+
+class InProcessAttempts:
+    """Counts the attempts at each claim text in this process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._attempts: Counter[str] = Counter()
+
+    def __call__(self, claim_text: str) -> int:
+        with self._lock:
+            self._attempts[claim_text] += 1
+            return self._attempts[claim_text]
+
+
+class ScriptedPipeline:
+    """A VerificationPipeline whose behaviour the claim text chooses.
+
+    ``attempts`` returns the number of the attempt being made at a claim text (1 for the first);
+    by default they are counted in Redis.
+    """
+
+    def __init__(self, settings: Settings, *, attempts: Callable[[str], int] | None = None) -> None:
+        self.settings = settings
+        self._attempt = attempts or RedisAttempts(settings)
 
     def verify(self, claim_text: str, options: Mapping[str, Any], progress: ProgressCallback = no_progress) -> Verdict:
         progress(10, "retrieval")
@@ -72,3 +101,8 @@ class ScriptedPipeline:
 def scripted_pipeline(settings: Settings) -> ScriptedPipeline:
     """Factory named by ``TRUTHGRAPH_PIPELINE=tests.support.pipelines:scripted_pipeline``."""
     return ScriptedPipeline(settings)
+
+
+def in_process_scripted_pipeline(settings: Settings) -> ScriptedPipeline:
+    """The scripted pipeline counting attempts in memory: for unit tests on a StubBroker, without Redis."""
+    return ScriptedPipeline(settings, attempts=InProcessAttempts())
