@@ -9,6 +9,7 @@ from typing import Iterator
 import pytest
 import redis
 
+from tests.support.memory_store import InMemoryStatusStore
 from truthgraph.settings import Settings
 from truthgraph.status_store import TaskStatusStore
 
@@ -28,18 +29,23 @@ def redis_client() -> redis.Redis:
 
 
 @pytest.fixture
-def namespace(redis_client: redis.Redis) -> Iterator[str]:
-    """A fresh key and queue namespace, its Redis keys removed afterwards."""
-    name = f"tgtest-{uuid.uuid4().hex[:10]}"
-    yield name
-    keys = list(redis_client.scan_iter(match=f"{name}*", count=500))
+def namespace() -> str:
+    """A fresh key and queue namespace."""
+    return f"tgtest-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def redis_namespace(redis_client: redis.Redis, namespace: str) -> Iterator[str]:
+    """This test's namespace on the real Redis, its keys removed afterwards."""
+    yield namespace
+    keys = list(redis_client.scan_iter(match=f"{namespace}*", count=500))
     if keys:
         redis_client.delete(*keys)
 
 
 @pytest.fixture
 def settings(namespace: str, tmp_path) -> Settings:
-    """Settings isolated to this test: own namespace, data folder, quick backoff."""
+    """Settings isolated to this test: own namespace, data folder, quick backoff, a pipeline that needs no Redis."""
     return Settings(
         namespace=namespace,
         redis_url=REDIS_URL,
@@ -48,11 +54,17 @@ def settings(namespace: str, tmp_path) -> Settings:
         min_backoff_s=0.05,
         max_backoff_s=0.2,
         result_ttl_s=60,
-        pipeline="tests.support.pipelines:scripted_pipeline",
+        pipeline="tests.support.pipelines:in_process_scripted_pipeline",
     )
 
 
 @pytest.fixture
-def store(settings: Settings, redis_client: redis.Redis) -> TaskStatusStore:
+def store(settings: Settings) -> InMemoryStatusStore:
+    """An in-memory status store, the default of unit tests."""
+    return InMemoryStatusStore(namespace=settings.namespace, ttl_s=settings.result_ttl_s)
+
+
+@pytest.fixture
+def redis_store(settings: Settings, redis_client: redis.Redis, redis_namespace: str) -> TaskStatusStore:
     """A status store on the real Redis in this test's namespace."""
-    return TaskStatusStore(redis_client, namespace=settings.namespace, ttl_s=settings.result_ttl_s)
+    return TaskStatusStore(redis_client, namespace=redis_namespace, ttl_s=settings.result_ttl_s)

@@ -1,5 +1,58 @@
+"""The status store's behaviour, on the real store over Redis and on the in-memory one; Redis's own part real-only."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import pytest
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from tests.support.memory_store import InMemoryStatusStore
 from truthgraph.domain import TaskState
+from truthgraph.errors import ServiceUnavailable
+from truthgraph.settings import Settings
 from truthgraph.status_store import TaskStatusStore, new_status
+
+#: Every public call of a status store, as a function of the store.
+CALLS: dict[str, Callable[[Any], Any]] = {
+    "ping": lambda store: store.ping(),
+    "create": lambda store: store.create(new_status("t1", "verify", claim_id="c1")),
+    "delete": lambda store: store.delete("t1"),
+    "transition": lambda store: store.transition("t1", TaskState.PROCESSING),
+    "advance": lambda store: store.advance("t1", 10, "retrieval"),
+    "get": lambda store: store.get("t1"),
+    "latest_for_claim": lambda store: store.latest_for_claim("c1"),
+    "latest_verdict_for_claim": lambda store: store.latest_verdict_for_claim("c1"),
+    "counts": lambda store: store.counts(),
+}
+
+
+@pytest.fixture(params=["redis", "memory"])
+def make_store(request: pytest.FixtureRequest, namespace: str) -> Callable[..., Any]:
+    """Builds a status store of each kind in this test's namespace; keyword arguments go to its constructor."""
+    if request.param == "redis":
+        client = request.getfixturevalue("redis_client")
+        in_redis = request.getfixturevalue("redis_namespace")  # the same name, its keys removed afterwards
+        return lambda **kwargs: TaskStatusStore(client, namespace=in_redis, **kwargs)
+    return lambda **kwargs: InMemoryStatusStore(namespace=namespace, **kwargs)
+
+
+@pytest.fixture
+def store(make_store: Callable[..., Any], settings: Settings) -> Any:
+    """A status store of each kind with this test's TTL."""
+    return make_store(ttl_s=settings.result_ttl_s)
+
+
+@pytest.fixture(params=["redis", "memory"])
+def down_store(request: pytest.FixtureRequest) -> Any:
+    """A status store of each kind whose Redis does not answer (the real one without retries, so it fails at once)."""
+    if request.param == "redis":
+        return TaskStatusStore(redis.Redis(port=1, socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 0)))
+    store = InMemoryStatusStore()
+    store.unavailable = "connection refused"
+    return store
 
 
 def test_create_then_read_back(store):
@@ -12,15 +65,21 @@ def test_create_then_read_back(store):
     assert store.latest_for_claim("c1").task_id == "t1"
 
 
-def test_create_keeps_an_existing_record_and_needs_no_claim(store, redis_client):
+def test_create_keeps_an_existing_record_and_needs_no_claim(store):
     assert store.create(new_status("t1", "verify", claim_id="c1"))
     store.transition("t1", TaskState.PROCESSING)
     assert not store.create(new_status("t1", "verify", claim_id="c2"))  # published again: history kept
     assert store.get("t1").status is TaskState.PROCESSING and store.latest_for_claim("c2") is None
     assert store.create(new_status("t2", "ingest"))
     assert store.get("t2").claim_id in (None, "")
-    assert redis_client.ttl(f"{store.namespace}:task:t2") > 0
     assert store.counts()["pending"] == 1
+
+
+def test_the_latest_submission_for_a_claim_wins(store):
+    store.create(new_status("t1", "verify", claim_id="c1"))
+    store.create(new_status("t2", "verify", claim_id="c1"))
+    assert store.latest_for_claim("c1").task_id == "t2"
+    assert store.latest_verdict_for_claim("c1") is None
 
 
 def test_unknown_task_is_none(store):
@@ -53,6 +112,18 @@ def test_terminal_state_is_never_overwritten(store):
     assert store.latest_verdict_for_claim("c1").task_id == "t1"
 
 
+def test_records_are_copies_of_what_was_written(store):
+    status = new_status("t1", "verify", claim_id="c1")
+    store.create(status)
+    status.stage = "changed by the caller"
+    result = {"verdict": "SUPPORTED"}
+    store.transition("t1", TaskState.COMPLETED, result=result)
+    result["verdict"] = "REFUTED"
+    store.get("t1").result["verdict"] = "changed by a reader"
+    assert store.get("t1").stage is None
+    assert store.get("t1").result == {"verdict": "SUPPORTED"}
+
+
 def test_counts_follow_transitions(store):
     for task_id in ("a", "b", "c"):
         store.create(new_status(task_id, "verify"))
@@ -61,20 +132,13 @@ def test_counts_follow_transitions(store):
     assert store.counts() == {"pending": 1, "processing": 1, "completed": 0, "failed": 1}
 
 
-def test_counts_forget_expired_records(redis_client, namespace):
+def test_counts_forget_expired_records(make_store):
     now = [1000.0]
-    store = TaskStatusStore(redis_client, namespace=namespace, ttl_s=10, clock=lambda: now[0])
+    store = make_store(ttl_s=10, clock=lambda: now[0])
     store.create(new_status("old", "verify"))
     now[0] += 11
     store.create(new_status("new", "verify"))
     assert store.counts()["pending"] == 1
-
-
-def test_records_expire_with_the_ttl(redis_client, namespace):
-    store = TaskStatusStore(redis_client, namespace=namespace, ttl_s=30)
-    store.create(new_status("t1", "verify", claim_id="c1"))
-    assert 0 < redis_client.ttl(f"{namespace}:task:t1") <= 30
-    assert 0 < redis_client.ttl(f"{namespace}:claim:c1:latest") <= 30
 
 
 def test_delete_removes_record_and_claim_pointer(store):
@@ -85,12 +149,29 @@ def test_delete_removes_record_and_claim_pointer(store):
     assert store.counts()["pending"] == 0
 
 
+@pytest.mark.parametrize("call", CALLS.values(), ids=CALLS.keys())
+def test_every_call_on_an_unreachable_store_raises_service_unavailable(down_store, call):
+    with pytest.raises(ServiceUnavailable) as info:
+        call(down_store)
+    assert info.value.service == "redis"
+
+
+# Redis itself: the keys the real store writes and how a dead server reads.
+
+
+def test_a_record_without_a_claim_has_a_ttl_in_redis(redis_store, redis_client):
+    assert redis_store.create(new_status("t2", "ingest"))
+    assert redis_client.ttl(f"{redis_store.namespace}:task:t2") > 0
+
+
+def test_records_expire_with_the_ttl(redis_client, redis_namespace):
+    store = TaskStatusStore(redis_client, namespace=redis_namespace, ttl_s=30)
+    store.create(new_status("t1", "verify", claim_id="c1"))
+    assert 0 < redis_client.ttl(f"{redis_namespace}:task:t1") <= 30
+    assert 0 < redis_client.ttl(f"{redis_namespace}:claim:c1:latest") <= 30
+
+
 def test_unreachable_redis_raises_service_unavailable():
-    import pytest
-    import redis
-
-    from truthgraph.errors import ServiceUnavailable
-
     dead = TaskStatusStore(redis.Redis(port=1, socket_connect_timeout=0.5))
     with pytest.raises(ServiceUnavailable) as info:
         dead.get("t1")
