@@ -1,4 +1,4 @@
-"""Actor and middleware behaviour on Dramatiq's StubBroker (real Redis for status and results)."""
+"""Actor and middleware behaviour on Dramatiq's StubBroker, the in-memory status store and StubBackend results."""
 
 from __future__ import annotations
 
@@ -6,17 +6,27 @@ import uuid
 
 import dramatiq
 import pytest
+from dramatiq import Middleware
 from dramatiq.brokers.stub import StubBroker
+from dramatiq.results import Results
+from dramatiq.results.backends import RedisBackend, StubBackend
 
+from tests.support.memory_store import InMemoryStatusStore
 from truthgraph.actors.broker import build_middleware
 from truthgraph.actors.registry import declare_actors
 from truthgraph.actors.task_status import TaskStatusMiddleware
 from truthgraph.domain import TaskState
+from truthgraph.settings import Settings
+
+
+def stub_middleware(settings: Settings, store: InMemoryStatusStore) -> list[Middleware]:
+    """TruthGraph's middleware with the results kept in memory."""
+    return build_middleware(settings, store, results_backend=StubBackend())
 
 
 @pytest.fixture
 def stub(settings, store):
-    broker = StubBroker(middleware=build_middleware(settings, store))
+    broker = StubBroker(middleware=stub_middleware(settings, store))
     broker.emit_after("process_boot")
     actors = declare_actors(broker, settings, store)
     worker = dramatiq.Worker(broker, worker_timeout=50)
@@ -41,8 +51,19 @@ def test_task_status_runs_after_retries_so_it_sees_the_final_outcome(settings, s
     assert {"AgeLimit", "TimeLimit", "Results", "CurrentMessage", "Callbacks", "Pipelines"} <= set(names)
 
 
+def test_results_go_to_redis_unless_another_backend_is_given(settings, store):
+    def results(middleware: list[Middleware]) -> Results:
+        return next(m for m in middleware if isinstance(m, Results))
+
+    default = results(build_middleware(settings, store))  # builds a client; connects to nothing
+    assert isinstance(default.backend, RedisBackend) and default.backend.namespace == f"{settings.namespace}-results"
+    backend = StubBackend()
+    given = results(build_middleware(settings, store, results_backend=backend))
+    assert given.backend is backend and given.result_ttl == settings.result_ttl_s * 1000
+
+
 def test_enqueue_writes_pending(settings, store):
-    broker = StubBroker(middleware=build_middleware(settings, store))
+    broker = StubBroker(middleware=stub_middleware(settings, store))
     actors = declare_actors(broker, settings, store)
     message = send(actors, "it is true")
     status = store.get(message.message_id)
@@ -112,7 +133,7 @@ def test_time_limit_overrun_is_retried(settings, store):
     from dataclasses import replace
 
     quick = replace(settings, time_limit_s=0.3, max_retries=1)
-    broker = StubBroker(middleware=build_middleware(quick, store))
+    broker = StubBroker(middleware=stub_middleware(quick, store))
     broker.emit_after("process_boot")
     actors = declare_actors(broker, quick, store)
     worker = dramatiq.Worker(broker, worker_timeout=50)

@@ -15,7 +15,7 @@ from dramatiq.middleware import (
     ShutdownNotifications,
     TimeLimit,
 )
-from dramatiq.results import Results
+from dramatiq.results import ResultBackend, Results
 from dramatiq.results.backends import RedisBackend
 
 from ..errors import PermanentError
@@ -33,8 +33,16 @@ DEFAULT_CONNECTION_PARAMETERS = {
 }
 
 
-def build_middleware(settings: Settings, store: TaskStatusStore) -> list[Middleware]:
-    """The middleware every TruthGraph broker runs, in order (TaskStatusMiddleware after Retries)."""
+def build_middleware(
+    settings: Settings, store: TaskStatusStore, *, results_backend: ResultBackend | None = None
+) -> list[Middleware]:
+    """The middleware every TruthGraph broker runs, in order (TaskStatusMiddleware after Retries).
+
+    Results are kept in ``results_backend``, by default a RedisBackend on ``settings.redis_url``
+    (tests pass dramatiq's StubBackend).
+    """
+    if results_backend is None:
+        results_backend = RedisBackend(url=settings.redis_url, namespace=f"{settings.namespace}-results")
     return [
         AgeLimit(max_age=int(settings.max_age_s * 1000)),
         TimeLimit(time_limit=int(settings.time_limit_s * 1000)),
@@ -49,10 +57,7 @@ def build_middleware(settings: Settings, store: TaskStatusStore) -> list[Middlew
                 retries < settings.max_retries and not isinstance(exception, PermanentError)
             ),
         ),
-        Results(
-            backend=RedisBackend(url=settings.redis_url, namespace=f"{settings.namespace}-results"),
-            result_ttl=settings.result_ttl_s * 1000,
-        ),
+        Results(backend=results_backend, result_ttl=settings.result_ttl_s * 1000),
         CurrentMessage(),
         TaskStatusMiddleware(store),
     ]
