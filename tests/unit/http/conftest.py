@@ -1,4 +1,4 @@
-"""Fixtures of the HTTP API tests: the app on the real status store and a fake publisher."""
+"""Fixtures of the HTTP API tests: the app on the in-memory status store and a fake publisher."""
 
 from __future__ import annotations
 
@@ -9,16 +9,15 @@ import falcon
 import pytest
 from falcon.testing import TestClient
 
+from tests.support.memory_store import InMemoryStatusStore
 from truthgraph.domain import TaskStatus
 from truthgraph.errors import ServiceUnavailable
 from truthgraph.http.app import create_app
 from truthgraph.settings import Settings
-from truthgraph.status_store import TaskStatusStore, new_status
+from truthgraph.status_store import new_status
 
 #: Internal detail carried by backing-service errors; it must never reach a client.
 SECRET_DETAIL = "internal detail 10.0.0.7:5672"
-#: A Redis address where nothing listens: the real store's "Redis is down" behaviour.
-DOWN_REDIS_URL = "redis://127.0.0.1:1/0"
 
 
 class FakePublisher:
@@ -27,7 +26,7 @@ class FakePublisher:
     Set ``failure`` to an exception to make every method raise it.
     """
 
-    def __init__(self, store: TaskStatusStore, *, ids: Callable[[], str] = lambda: str(uuid.uuid4())) -> None:
+    def __init__(self, store: InMemoryStatusStore, *, ids: Callable[[], str] = lambda: str(uuid.uuid4())) -> None:
         self.store = store
         self.ids = ids
         self.failure: Exception | None = None
@@ -70,19 +69,21 @@ class FakePublisher:
 
 
 @pytest.fixture
-def publisher(store: TaskStatusStore) -> FakePublisher:
+def publisher(store: InMemoryStatusStore) -> FakePublisher:
     """A fake publisher writing to this test's store."""
     return FakePublisher(store)
 
 
 @pytest.fixture
-def down_store(settings: Settings) -> TaskStatusStore:
-    """A real status store whose Redis does not answer."""
-    return TaskStatusStore.from_url(DOWN_REDIS_URL, namespace=settings.namespace, ttl_s=settings.result_ttl_s)
+def down_store(settings: Settings) -> InMemoryStatusStore:
+    """A status store whose Redis does not answer: every call raises ServiceUnavailable carrying internal detail."""
+    store = InMemoryStatusStore(namespace=settings.namespace, ttl_s=settings.result_ttl_s)
+    store.unavailable = f"connection refused ({SECRET_DETAIL})"
+    return store
 
 
 @pytest.fixture
-def make_client(settings: Settings, store: TaskStatusStore, publisher: FakePublisher) -> Callable[..., TestClient]:
+def make_client(settings: Settings, store: InMemoryStatusStore, publisher: FakePublisher) -> Callable[..., TestClient]:
     """Build a client; keyword arguments replace the settings, store, publisher or upload limit."""
 
     def make(**overrides: Any) -> TestClient:

@@ -62,3 +62,4 @@ def test_redis_down_is_503(make_client, down_store, assert_error) -> None:
 
     assert_error(result, 503)
     assert "redis" in result.json["description"] and result.headers["retry-after"]
+    assert "10.0.0.7" not in result.text
