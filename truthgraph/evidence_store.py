@@ -17,6 +17,7 @@ import numpy as np
 
 from .domain import Passage, utc_now
 from .errors import CorpusNotFound, InvalidInput
+from .limits import check_corpus_name, check_document
 
 #: Passages written per ``executemany`` call (and per progress report) when adding passages.
 DEFAULT_BATCH_SIZE = 1000
@@ -26,8 +27,6 @@ DEFAULT_BUSY_TIMEOUT_S = 30.0
 DEFAULT_TITLE_WEIGHT = 2.0
 #: Most distinct query terms sent to FTS5; longer queries keep their first terms.
 MAX_QUERY_TERMS = 64
-#: Corpus names: a letter or digit, then letters, digits, ``_``, ``-`` or ``.``; 64 characters at most.
-CORPUS_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 
 #: Called as passages are written: ``progress(written, total)``.
 WriteProgress = Callable[[int, int], None]
@@ -107,29 +106,6 @@ class VectorIndex:
 
     def __len__(self) -> int:
         return len(self.keys)
-
-
-def validate_document(doc: Any, where: str) -> Passage:
-    """A :class:`Passage` from a ``{"id", "title", "text"}`` mapping; ``where`` names it in errors (e.g. "line 3").
-
-    A title that is null or absent is no title (``""``), as in the gold evidence of a claims file.
-    """
-    if isinstance(doc, Passage):
-        doc = {"id": doc.id, "title": doc.title, "text": doc.text}
-    if not isinstance(doc, Mapping):
-        raise InvalidInput(f"{where}: a document must be an object with id, title and text")
-    if doc.get("title") is None:
-        doc = {**doc, "title": ""}
-    for name in ("id", "title", "text"):
-        if name not in doc:
-            raise InvalidInput(f"{where}: field {name!r} is missing", field=name)
-        if not isinstance(doc[name], str):
-            raise InvalidInput(f"{where}: field {name!r} must be a string", field=name)
-    if not doc["id"].strip():
-        raise InvalidInput(f"{where}: field 'id' must not be empty", field="id")
-    if not doc["text"].strip():
-        raise InvalidInput(f"{where}: field 'text' must not be empty", field="text")
-    return Passage(id=doc["id"], title=doc["title"], text=doc["text"])
 
 
 def fts_query(text: str) -> str:
@@ -223,8 +199,8 @@ class EvidenceStore:
         When the corpus exists: ``"error"`` raises InvalidInput, ``"skip"`` writes nothing and returns False,
         ``"replace"`` deletes it first. Returns True when it was written.
         """
-        validate_corpus_name(name)
-        docs = [validate_document(p, f"passage {i + 1}") for i, p in enumerate(passages)]
+        check_corpus_name(name)
+        docs = _checked(passages)
         with self._write() as conn:
             if self._exists(conn, name):
                 if if_exists == "skip":
@@ -291,7 +267,7 @@ class EvidenceStore:
         ``vectors`` (one row per passage) are required exactly when the corpus has an embedder. Returns the
         corpus's passage count afterwards.
         """
-        docs = [validate_document(p, f"passage {i + 1}") for i, p in enumerate(passages)]
+        docs = _checked(passages)
         with self._write() as conn:
             row = conn.execute("SELECT embedder, dimension FROM corpora WHERE name = ?", (corpus,)).fetchone()
             if row is None:
@@ -419,12 +395,9 @@ class EvidenceStore:
         return count
 
 
-def validate_corpus_name(name: Any) -> None:
-    """Raise InvalidInput unless ``name`` matches :data:`CORPUS_NAME_PATTERN`."""
-    if not isinstance(name, str) or not CORPUS_NAME_PATTERN.match(name):
-        raise InvalidInput(
-            "a corpus name is 1-64 letters, digits, '_', '-' or '.', starting with a letter or digit", field="name"
-        )
+def _checked(passages: Iterable[Passage | Mapping[str, Any]]) -> list[Passage]:
+    """Mappings checked by the document rules; passages as they are (see :func:`~truthgraph.limits.check_document`)."""
+    return [check_document(p, f"passage {i + 1}") for i, p in enumerate(passages)]
 
 
 def _vector_blobs(

@@ -9,7 +9,7 @@ import pytest
 
 from truthgraph.domain import Passage
 from truthgraph.errors import CorpusNotFound, InvalidInput
-from truthgraph.evidence_store import EvidenceStore, fts_query, validate_document
+from truthgraph.evidence_store import EvidenceStore, fts_query
 
 DOCS = [
     {"id": "paris", "title": "Paris", "text": "Paris is the capital and largest city of France."},
@@ -175,28 +175,6 @@ def test_failed_add_writes_nothing(db):
         db.add_passages("geo", [DOCS[1], {"id": "x", "title": "X", "text": "  "}])
     assert info.value.field == "text" and "passage 2" in str(info.value)
     assert db.corpus("geo").passage_count == 1
-
-
-@pytest.mark.parametrize(
-    "doc, field",
-    [
-        ({"title": "T", "text": "t"}, "id"),
-        ({"id": 1, "title": "T", "text": "t"}, "id"),
-        ({"id": " ", "title": "T", "text": "t"}, "id"),
-        ({"id": "a", "title": 3, "text": "t"}, "title"),
-        ({"id": "a", "title": "T", "text": ""}, "text"),
-        ({"id": "a", "title": "T", "text": ["t"]}, "text"),
-    ],
-)
-def test_validate_document_names_the_field(doc, field):
-    with pytest.raises(InvalidInput) as info:
-        validate_document(doc, "line 7")
-    assert info.value.field == field and "line 7" in str(info.value)
-
-
-@pytest.mark.parametrize("doc", [{"id": "a", "text": "t"}, {"id": "a", "title": None, "text": "t"}])
-def test_a_null_or_absent_title_is_no_title(doc):
-    assert validate_document(doc, "line 7").title == ""
 
 
 def test_get_passages_keeps_order_and_skips_missing(db):

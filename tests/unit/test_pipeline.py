@@ -150,9 +150,10 @@ def test_corpus_ids_choose_the_corpora(db):
         ({"top_k": True}, "top_k"),
         ({"corpus_ids": "geo"}, "corpus_ids"),
         ({"corpus_ids": []}, "corpus_ids"),
-        ({"corpus_ids": [""]}, "corpus_ids"),
-        ({"corpus_ids": [3]}, "corpus_ids"),
-        ({"corpus_ids": ["geo"] * 40}, "corpus_ids"),
+        ({"corpus_ids": [""]}, "corpus_ids[0]"),
+        ({"corpus_ids": ["geo", 3]}, "corpus_ids[1]"),
+        ({"corpus_ids": ["geo", "-x"]}, "corpus_ids[1]"),
+        ({"corpus_ids": ["geo"] * 11}, "corpus_ids"),
         (["top_k"], "options"),
     ],
 )

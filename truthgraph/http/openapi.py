@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import __version__
+from .. import __version__, limits
 from ..domain import Label, Stance, TaskState
-from . import validation as v
 from .errors import RETRY_AFTER_S
+from .validation import MAX_JSON_DEPTH
 
 _JSON = "application/json"
 _TASK_ID = "3f2b8a4e-1c9d-4e7a-9b55-0d6c2f1e8a77"
@@ -27,7 +27,7 @@ def build_openapi(*, max_body_bytes: int, max_upload_bytes: int) -> dict[str, An
                 "submitting answers 202 and the task's URL in Location. Every error is JSON "
                 '`{"title", "description"}`, plus `"field"` when a field broke a rule (422). '
                 f"JSON request bodies may be at most {max_body_bytes} bytes (uploads {max_upload_bytes}) "
-                f"and nest at most {v.MAX_JSON_DEPTH} levels."
+                f"and nest at most {MAX_JSON_DEPTH} levels."
             ),
         },
         "tags": [
@@ -318,9 +318,9 @@ def _parameters() -> dict[str, Any]:
         }
 
     return {
-        "ClaimId": path("claim_id", v.ID_PATTERN, "Your id for the claim.", "claim-42"),
-        "TaskId": path("task_id", v.ID_PATTERN, "The task id from a 202 answer.", _TASK_ID),
-        "CorpusName": path("name", v.CORPUS_PATTERN, "The corpus to add documents to.", "my-corpus"),
+        "ClaimId": path("claim_id", limits.ID_PATTERN, "Your id for the claim.", "claim-42"),
+        "TaskId": path("task_id", limits.ID_PATTERN, "The task id from a 202 answer.", _TASK_ID),
+        "CorpusName": path("name", limits.CORPUS_NAME_PATTERN, "The corpus to add documents to.", "my-corpus"),
     }
 
 
@@ -413,7 +413,7 @@ def _schemas() -> dict[str, Any]:
                 "claim_text": {
                     "type": "string",
                     "minLength": 1,
-                    "maxLength": v.MAX_CLAIM_CHARS,
+                    "maxLength": limits.MAX_CLAIM_CHARS,
                     "description": "The claim; not blank, no NUL characters or unpaired surrogates.",
                 },
                 "options": _ref("schemas", "VerifyOptions"),
@@ -427,14 +427,14 @@ def _schemas() -> dict[str, Any]:
                 "corpus_ids": {
                     "type": "array",
                     "minItems": 1,
-                    "maxItems": v.MAX_CORPUS_IDS,
-                    "items": {"type": "string", "pattern": f"^{v.CORPUS_PATTERN}$"},
+                    "maxItems": limits.MAX_CORPORA_PER_CLAIM,
+                    "items": {"type": "string", "pattern": f"^{limits.CORPUS_NAME_PATTERN}$"},
                     "description": "The corpora to search; the server's default corpus when absent.",
                 },
                 "top_k": {
                     "type": "integer",
-                    "minimum": v.MIN_TOP_K,
-                    "maximum": v.MAX_TOP_K,
+                    "minimum": limits.MIN_TOP_K,
+                    "maximum": limits.MAX_TOP_K,
                     "description": "How many passages to retrieve.",
                 },
             },
@@ -494,7 +494,7 @@ def _schemas() -> dict[str, Any]:
                 "documents": {
                     "type": "array",
                     "minItems": 1,
-                    "maxItems": v.MAX_DOCUMENTS,
+                    "maxItems": limits.MAX_DOCUMENTS_PER_UPLOAD,
                     "items": _ref("schemas", "Document"),
                     "description": "Document ids must be unique within one upload.",
                 }
@@ -505,9 +505,9 @@ def _schemas() -> dict[str, Any]:
             "required": ["id", "title", "text"],
             "additionalProperties": False,
             "properties": {
-                "id": {"type": "string", "minLength": 1, "maxLength": v.MAX_DOCUMENT_ID_CHARS},
-                "title": {"type": "string", "maxLength": v.MAX_DOCUMENT_TITLE_CHARS},
-                "text": {"type": "string", "minLength": 1, "maxLength": v.MAX_DOCUMENT_TEXT_CHARS},
+                "id": {"type": "string", "minLength": 1, "maxLength": limits.MAX_DOCUMENT_ID_CHARS},
+                "title": {"type": "string", "maxLength": limits.MAX_DOCUMENT_TITLE_CHARS},
+                "text": {"type": "string", "minLength": 1, "maxLength": limits.MAX_DOCUMENT_TEXT_CHARS},
             },
         },
         "QueueStats": {

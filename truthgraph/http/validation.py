@@ -12,30 +12,14 @@ from typing import Any
 
 import falcon
 
+from .. import limits
 from ..errors import InvalidInput
 
 #: Deepest accepted nesting of JSON arrays and objects.
 MAX_JSON_DEPTH = 32
-#: Longest accepted claim, in characters.
-MAX_CLAIM_CHARS = 5000
-#: Most corpora one verification may search.
-MAX_CORPUS_IDS = 10
-#: Accepted range of ``options.top_k``.
-MIN_TOP_K, MAX_TOP_K = 1, 20
-#: Most documents in one upload.
-MAX_DOCUMENTS = 1000
-#: Longest accepted document id, title and text, in characters.
-MAX_DOCUMENT_ID_CHARS, MAX_DOCUMENT_TITLE_CHARS, MAX_DOCUMENT_TEXT_CHARS = 256, 1000, 20_000
-
-#: Claim ids and task ids.
-ID_PATTERN = r"[A-Za-z0-9._:-]{1,128}"
-#: Corpus names.
-CORPUS_PATTERN = r"[A-Za-z0-9._-]{1,64}"
 #: Keys accepted in ``options`` of a verification request.
 VERIFY_OPTIONS = ("corpus_ids", "top_k")
 
-_ID = re.compile(ID_PATTERN)
-_CORPUS = re.compile(CORPUS_PATTERN)
 _READ_CHUNK = 64 * 1024
 # A JSON string, escapes included; removed before counting brackets so "[" inside text does not count.
 _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
@@ -47,26 +31,18 @@ _OPENERS = frozenset(b"[{")
 
 
 def check_claim_id(claim_id: str) -> str:
-    """Return ``claim_id`` if it matches :data:`ID_PATTERN`."""
-    return _check_id(claim_id, "claim_id")
+    """Return ``claim_id`` if it matches :data:`~truthgraph.limits.ID_PATTERN`."""
+    return limits.check_id(claim_id, "claim_id")
 
 
 def check_task_id(task_id: str) -> str:
-    """Return ``task_id`` if it matches :data:`ID_PATTERN`."""
-    return _check_id(task_id, "task_id")
+    """Return ``task_id`` if it matches :data:`~truthgraph.limits.ID_PATTERN`."""
+    return limits.check_id(task_id, "task_id")
 
 
-def check_corpus_name(name: str, field: str = "name") -> str:
-    """Return a corpus name if it matches :data:`CORPUS_PATTERN`."""
-    if not isinstance(name, str) or not _CORPUS.fullmatch(name):
-        raise InvalidInput(f"{field} must match {CORPUS_PATTERN}", field=field)
-    return name
-
-
-def _check_id(value: str, field: str) -> str:
-    if not _ID.fullmatch(value):
-        raise InvalidInput(f"{field} must match {ID_PATTERN}", field=field)
-    return value
+def check_corpus_name(name: str) -> str:
+    """Return a corpus name of a path if it matches :data:`~truthgraph.limits.CORPUS_NAME_PATTERN`."""
+    return limits.check_corpus_name(name, "name")
 
 
 # --- the body --------------------------------------------------------------------------------
@@ -158,7 +134,7 @@ def parse_verify_request(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     _reject_unknown(body, ("claim_text", "options"), prefix="")
     if "claim_text" not in body:
         raise InvalidInput("claim_text is required", field="claim_text")
-    claim_text = check_text(body["claim_text"], "claim_text", max_chars=MAX_CLAIM_CHARS)
+    claim_text = limits.check_text(body["claim_text"], "claim_text", max_chars=limits.MAX_CLAIM_CHARS)
     return claim_text, parse_verify_options(body.get("options"))
 
 
@@ -171,65 +147,29 @@ def parse_verify_options(options: Any) -> dict[str, Any]:
     _reject_unknown(options, VERIFY_OPTIONS, prefix="options.")
     parsed: dict[str, Any] = {}
     if "corpus_ids" in options:
-        corpus_ids = options["corpus_ids"]
-        if not isinstance(corpus_ids, list) or not 1 <= len(corpus_ids) <= MAX_CORPUS_IDS:
-            raise InvalidInput(
-                f"options.corpus_ids must be a list of 1 to {MAX_CORPUS_IDS} corpus names", field="options.corpus_ids"
-            )
-        parsed["corpus_ids"] = [
-            check_corpus_name(name, f"options.corpus_ids[{i}]") for i, name in enumerate(corpus_ids)
-        ]
+        parsed["corpus_ids"] = limits.check_corpus_ids(options["corpus_ids"], "options.corpus_ids")
     if "top_k" in options:
-        top_k = options["top_k"]
-        if type(top_k) is not int or not MIN_TOP_K <= top_k <= MAX_TOP_K:
-            raise InvalidInput(
-                f"options.top_k must be an integer from {MIN_TOP_K} to {MAX_TOP_K}", field="options.top_k"
-            )
-        parsed["top_k"] = top_k
+        parsed["top_k"] = limits.check_top_k(options["top_k"], "options.top_k")
     return parsed
 
 
 def parse_ingest_request(body: dict[str, Any]) -> list[dict[str, str]]:
-    """The documents of a corpus upload, each ``{"id", "title", "text"}``."""
+    """The documents of a corpus upload, each ``{"id", "title", "text"}``, checked by the document rules."""
     _reject_unknown(body, ("documents",), prefix="")
     documents = body.get("documents")
-    if not isinstance(documents, list) or not 1 <= len(documents) <= MAX_DOCUMENTS:
-        raise InvalidInput(f"documents must be a list of 1 to {MAX_DOCUMENTS} documents", field="documents")
-    parsed: list[dict[str, str]] = []
-    seen: set[str] = set()
+    if not isinstance(documents, list) or not 1 <= len(documents) <= limits.MAX_DOCUMENTS_PER_UPLOAD:
+        raise InvalidInput(
+            f"documents must be a list of 1 to {limits.MAX_DOCUMENTS_PER_UPLOAD} documents", field="documents"
+        )
     for i, document in enumerate(documents):
-        where = f"documents[{i}]"
-        if not isinstance(document, dict):
-            raise InvalidInput(f"{where} must be an object", field=where)
-        _reject_unknown(document, ("id", "title", "text"), prefix=f"{where}.")
-        for name in ("id", "title", "text"):
-            if name not in document:
-                raise InvalidInput(f"{where}.{name} is required", field=f"{where}.{name}")
-        doc_id = check_text(document["id"], f"{where}.id", max_chars=MAX_DOCUMENT_ID_CHARS)
-        if doc_id in seen:
-            raise InvalidInput(f"{where}.id repeats an earlier document id", field=f"{where}.id")
-        seen.add(doc_id)
-        title = check_text(document["title"], f"{where}.title", max_chars=MAX_DOCUMENT_TITLE_CHARS, allow_blank=True)
-        text = check_text(document["text"], f"{where}.text", max_chars=MAX_DOCUMENT_TEXT_CHARS)
-        parsed.append({"id": doc_id, "title": title, "text": text})
-    return parsed
-
-
-def check_text(value: Any, field: str, *, max_chars: int, allow_blank: bool = False) -> str:
-    """Return ``value`` if it is a string of at most ``max_chars`` characters, encodable and NUL-free."""
-    if not isinstance(value, str):
-        raise InvalidInput(f"{field} must be a string", field=field)
-    if not allow_blank and not value.strip():
-        raise InvalidInput(f"{field} must not be blank", field=field)
-    if len(value) > max_chars:
-        raise InvalidInput(f"{field} must be at most {max_chars} characters long", field=field)
-    if "\x00" in value:
-        raise InvalidInput(f"{field} must not contain NUL characters", field=field)
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidInput(f"{field} must not contain unpaired surrogates", field=field) from None
-    return value
+        if isinstance(document, dict):
+            _reject_unknown(document, ("id", "title", "text"), prefix=f"documents[{i}].")
+    passages = limits.check_documents(
+        ((f"documents[{i}]", document) for i, document in enumerate(documents)),
+        field_prefix="{where}.",
+        title_required=True,
+    )
+    return [{"id": p.id, "title": p.title, "text": p.text} for p in passages]
 
 
 def _reject_unknown(data: dict[str, Any], known: tuple[str, ...], *, prefix: str) -> None:

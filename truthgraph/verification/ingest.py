@@ -12,7 +12,8 @@ import numpy as np
 
 from ..domain import Passage
 from ..errors import InvalidInput
-from ..evidence_store import EvidenceStore, validate_corpus_name, validate_document
+from ..evidence_store import EvidenceStore
+from ..limits import check_corpus_name, check_documents
 from .base import Embedder, format_evidence
 
 #: Passages embedded per call to the embedder (and per progress report).
@@ -28,7 +29,7 @@ def _no_progress(done: int, total: int, stage: str) -> None:
 
 def read_jsonl(path: str | os.PathLike[str]) -> list[Passage]:
     """The documents of a JSONL corpus file, one ``{"id", "title", "text"}`` object a line (blank lines skipped)."""
-    return validate_documents(json_lines(path))
+    return check_documents(json_lines(path))
 
 
 def json_lines(path: str | os.PathLike[str]) -> Iterator[tuple[str, Any]]:
@@ -50,19 +51,6 @@ def json_lines(path: str | os.PathLike[str]) -> Iterator[tuple[str, Any]]:
                     raise InvalidInput(f"{where}: not valid JSON ({error.msg})", field="line") from None
         except UnicodeDecodeError:
             raise InvalidInput(f"{path} is not UTF-8 text", field="file") from None
-
-
-def validate_documents(documents: Iterable[tuple[str, Any]]) -> list[Passage]:
-    """Validated passages from ``(where, document)`` pairs; an id given twice is an error naming both places."""
-    passages: list[Passage] = []
-    first_seen: dict[str, str] = {}
-    for where, doc in documents:
-        passage = validate_document(doc, where)
-        if passage.id in first_seen:
-            raise InvalidInput(f"{where}: id {passage.id!r} was already given at {first_seen[passage.id]}", field="id")
-        first_seen[passage.id] = where
-        passages.append(passage)
-    return passages
 
 
 def embed_passages(
@@ -97,8 +85,8 @@ def ingest_documents(
     Without an embedder the corpus is BM25-only. Adding to an existing corpus replaces passages with the same
     ids; nothing is written unless every document is valid and embedded.
     """
-    validate_corpus_name(corpus)
-    passages = validate_documents((f"document {i}", doc) for i, doc in enumerate(documents, 1))
+    check_corpus_name(corpus)
+    passages = check_documents((f"document {i}", doc) for i, doc in enumerate(documents, 1))
     if store.has_corpus(corpus):
         existing = store.corpus(corpus).embedder
         wanted = embedder.name if embedder is not None else None

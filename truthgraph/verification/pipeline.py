@@ -11,6 +11,7 @@ import numpy as np
 
 from ..domain import STANCE_ORDER, Evidence, Passage, Stance, Verdict
 from ..errors import InvalidInput
+from ..limits import DEFAULT_TOP_K, check_claim_text, check_corpus_ids, check_top_k
 from ..evidence_store import STOPWORDS, EvidenceStore
 from .base import ProgressCallback, StanceModel, format_evidence, no_progress
 from .ingest import ingest_documents
@@ -21,12 +22,6 @@ if TYPE_CHECKING:
     from ..settings import Settings
     from .aggregation import Decision
 
-#: Passages retrieved per claim unless the options say otherwise.
-DEFAULT_TOP_K = 5
-#: The range ``top_k`` may take in the options.
-MIN_TOP_K, MAX_TOP_K = 1, 20
-#: Most corpora one claim may be checked against.
-MAX_CORPORA = 32
 #: Most sentences judged per claim; beyond it the sentences sharing the most words with the claim are kept.
 DEFAULT_MAX_SENTENCES = 48
 #: Sentence pairs per stance-model call (progress advances once per batch).
@@ -180,21 +175,9 @@ class Pipeline:
         """The corpora and ``top_k`` the options ask for; InvalidInput or CorpusNotFound when they cannot be met."""
         if not isinstance(options, Mapping):
             raise InvalidInput("options must be an object", field="options")
-        corpora = options.get("corpus_ids")
-        if corpora is None:
-            corpora = [self.default_corpus]
-        if not isinstance(corpora, (list, tuple)) or not corpora:
-            raise InvalidInput("corpus_ids must be a non-empty list of corpus names", field="corpus_ids")
-        if len(corpora) > MAX_CORPORA:
-            raise InvalidInput(f"corpus_ids may name at most {MAX_CORPORA} corpora", field="corpus_ids")
-        if not all(isinstance(name, str) and name for name in corpora):
-            raise InvalidInput("corpus_ids must hold non-empty strings", field="corpus_ids")
-        corpora = list(dict.fromkeys(corpora))
-        top_k = options.get("top_k")
-        if top_k is None:
-            top_k = self.top_k
-        if isinstance(top_k, bool) or not isinstance(top_k, int) or not MIN_TOP_K <= top_k <= MAX_TOP_K:
-            raise InvalidInput(f"top_k must be an integer from {MIN_TOP_K} to {MAX_TOP_K}", field="top_k")
+        corpus_ids = options.get("corpus_ids")
+        corpora = check_corpus_ids([self.default_corpus] if corpus_ids is None else corpus_ids)
+        top_k = self.top_k if options.get("top_k") is None else check_top_k(options["top_k"])
         self.store.require(corpora)
         return corpora, top_k
 
@@ -334,9 +317,7 @@ def _unjudged(passage: Passage, passage_id: str, text: str, score: float) -> Evi
 
 
 def _check_claim(claim_text: Any) -> str:
-    if not isinstance(claim_text, str) or not claim_text.strip():
-        raise InvalidInput("the claim must be non-empty text", field="claim_text")
-    return claim_text.strip()
+    return check_claim_text(claim_text)
 
 
 def _content_words(text: str) -> set[str]:

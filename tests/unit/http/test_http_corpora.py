@@ -87,7 +87,7 @@ def test_lone_surrogate_in_text_is_422(client, assert_error) -> None:
     assert_error(result, 422, field="documents[0].text")
 
 
-@pytest.mark.parametrize("name", ["bad%20name", "x" * 65, "a:b", "%C3%A9"])
+@pytest.mark.parametrize("name", ["bad%20name", "x" * 65, "a:b", "%C3%A9", "-x", ".hidden", "..", "_x"])
 def test_malformed_corpus_name_is_422(client, assert_error, name) -> None:
     result = client.simulate_post(f"/api/v1/corpora/{name}/documents", json={"documents": [DOC]})
 

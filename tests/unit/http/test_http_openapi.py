@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from truthgraph.http import validation as v
+from truthgraph import limits as v
 
 ROUTES = {
     "/api/v1/claims/{claim_id}/verify": {"post"},
@@ -56,8 +56,8 @@ def test_documented_limits_are_the_enforced_ones(client) -> None:
 
     assert schemas["VerifyRequest"]["properties"]["claim_text"]["maxLength"] == v.MAX_CLAIM_CHARS
     assert schemas["VerifyOptions"]["properties"]["top_k"]["maximum"] == v.MAX_TOP_K
-    assert schemas["VerifyOptions"]["properties"]["corpus_ids"]["maxItems"] == v.MAX_CORPUS_IDS
-    assert schemas["IngestRequest"]["properties"]["documents"]["maxItems"] == v.MAX_DOCUMENTS
+    assert schemas["VerifyOptions"]["properties"]["corpus_ids"]["maxItems"] == v.MAX_CORPORA_PER_CLAIM
+    assert schemas["IngestRequest"]["properties"]["documents"]["maxItems"] == v.MAX_DOCUMENTS_PER_UPLOAD
     assert schemas["Document"]["properties"]["text"]["maxLength"] == v.MAX_DOCUMENT_TEXT_CHARS
 
 
