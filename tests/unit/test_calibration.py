@@ -8,15 +8,14 @@ import pytest
 from truthgraph.domain import Label
 from truthgraph.errors import ModelLoadError
 from truthgraph.verification.aggregation import VERDICT_ORDER, Aggregator, verdict_logits
-from truthgraph.verification.calibration import (
-    CALIBRATION_FILENAME,
-    Calibrator,
-    expected_calibration_error,
+from truthgraph.verification.calibration import CALIBRATION_FILENAME, Calibrator
+from truthgraph.verification.evaluation.fitting import (
     fit_calibrator,
-    fit_temperature,
     fit_rule,
+    fit_temperature,
     negative_log_likelihood,
 )
+from truthgraph.verification.evaluation.metrics import expected_calibration_error
 
 
 def test_ece_of_known_inputs() -> None:
@@ -159,3 +158,17 @@ def test_given_evidence_calibration_round_trips_and_falls_back(tmp_path) -> None
         Calibrator(given_evidence=calibrator)
     with pytest.raises(ValueError):
         Calibrator.from_dict({"given_evidence": "oracle"})
+
+
+def test_a_worker_imports_no_fitting_code() -> None:
+    """The runtime calibrator stands alone: loading it imports neither the fitting code nor the evaluation package."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, truthgraph.verification.calibration, truthgraph.verification.pipeline\n"
+        "print(sorted(m for m in sys.modules if m.startswith('truthgraph.verification.evaluation')))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

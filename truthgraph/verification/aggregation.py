@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..domain import STANCE_ORDER, Evidence, Label, Stance
+from .softmax import softmax
 
 #: The order verdict scores and probabilities are given in.
 VERDICT_ORDER: tuple[Label, ...] = (Label.SUPPORTED, Label.REFUTED, Label.NOT_ENOUGH_INFO)
@@ -199,9 +200,7 @@ def verdict_labels(
 
 def probabilities_from_logits(logits: Sequence[float], temperature: float = 1.0) -> dict[str, float]:
     """``softmax(logits / temperature)`` keyed by label value in :data:`VERDICT_ORDER`."""
-    z = np.asarray(logits, dtype=np.float64) / temperature
-    z = np.exp(z - z.max())
-    p = z / z.sum()
+    p = softmax(np.asarray(logits, dtype=np.float64) / temperature)
     return {label.value: float(v) for label, v in zip(VERDICT_ORDER, p)}
 
 

@@ -5,7 +5,7 @@ A :class:`Calibrator` holds the temperature ``T`` and the thresholds of the verd
 scores ``z``. It is saved as ``calibration.json`` next to the stance model it was fitted for; without that file the
 calibrator is the identity (``T = 1``, default thresholds).
 
-Fitting (:func:`fit_calibrator`) runs on a calibration split, never on an evaluation set. The thresholds are biases of
+Fitting (:func:`~truthgraph.verification.evaluation.fitting.fit_calibrator`) runs on a calibration split, never on an evaluation set. The thresholds are biases of
 the verdict scores (``z_SUP = ln S − ln t_S``), so thresholds and temperature are fitted together to one objective, the
 negative log-likelihood of the expected labels (convex after a change of variables; Newton's method, numpy only). The
 verdict is then the most probable label under the calibrated probabilities, and its confidence that probability.
@@ -34,28 +34,15 @@ from .aggregation import (
     DEFAULT_MIN_RETRIEVAL_SCORE,
     DEFAULT_REFUTE_THRESHOLD,
     DEFAULT_SUPPORT_THRESHOLD,
-    SCORE_FLOOR,
-    VERDICT_ORDER,
     Aggregator,
     Decision,
     probabilities_from_logits,
-    verdict_labels,
-    verdict_logits,
 )
-from .evaluation.metrics import macro_f1
 
 #: The temperature of an uncalibrated model.
 DEFAULT_TEMPERATURE = 1.0
 #: The file a calibration is saved in, inside the stance model's folder.
 CALIBRATION_FILENAME = "calibration.json"
-#: Default number of equal-width confidence bins of the expected calibration error.
-DEFAULT_ECE_BINS = 10
-#: Smallest and largest temperature a fit may return.
-TEMPERATURE_BOUNDS = (0.01, 100.0)
-#: Smallest and largest threshold a fit may return. Given evidence almost always settles its claim, so its fit drives
-#: the thresholds toward zero (NOT_ENOUGH_INFO only when the model sees no stance at all); the floor stays well above
-#: the score floor so the verdict scores keep finite.
-THRESHOLD_BOUNDS = (1e-4, 1.0)
 #: The version of the ``calibration.json`` layout.
 FORMAT_VERSION = 1
 
@@ -204,174 +191,3 @@ class Calibrator:
             f"Calibrator(temperature={self.temperature:.4g}, support_threshold={self.support_threshold:.4g}, "
             f"refute_threshold={self.refute_threshold:.4g}, min_retrieval_score={self.min_retrieval_score}{given})"
         )
-
-
-def expected_calibration_error(
-    confidences: Sequence[float] | np.ndarray, correct: Sequence[bool] | np.ndarray, bins: int = DEFAULT_ECE_BINS
-) -> float:
-    """Expected calibration error: the mean |accuracy − confidence| over equal-width bins, weighted by bin size.
-
-    Bin ``k`` holds confidences in ``(k/bins, (k+1)/bins]`` (a confidence of 0 goes to the first bin).
-    """
-    conf = np.asarray(confidences, dtype=np.float64).reshape(-1)
-    hits = np.asarray(correct, dtype=np.float64).reshape(-1)
-    if len(conf) != len(hits):
-        raise ValueError(f"{len(conf)} confidences for {len(hits)} outcomes")
-    if bins < 1:
-        raise ValueError("bins must be at least 1")
-    if len(conf) == 0:
-        return 0.0
-    which = np.clip(np.ceil(conf * bins).astype(int) - 1, 0, bins - 1)
-    total = 0.0
-    for k in range(bins):
-        members = which == k
-        if members.any():
-            total += members.sum() * abs(hits[members].mean() - conf[members].mean())
-    return float(total / len(conf))
-
-
-def label_indices(labels: Sequence[Label | str] | np.ndarray) -> np.ndarray:
-    """Positions of labels in :data:`~truthgraph.verification.aggregation.VERDICT_ORDER` (positions pass through)."""
-    if isinstance(labels, np.ndarray) and labels.dtype.kind in "iu":
-        return labels
-    values = [label.value for label in VERDICT_ORDER]
-    return np.asarray([values.index(Label(label).value) for label in labels], dtype=np.int64)
-
-
-def negative_log_likelihood(logits: np.ndarray, labels: Sequence[Label | str], temperature: float = 1.0) -> float:
-    """Mean negative log-likelihood of the gold labels under ``softmax(logits / temperature)``."""
-    z = np.asarray(logits, dtype=np.float64) / temperature
-    y = label_indices(labels)
-    if len(y) == 0:
-        return 0.0
-    log_norm = _logsumexp(z)
-    return float(np.mean(log_norm - z[np.arange(len(y)), y]))
-
-
-def fit_temperature(logits: np.ndarray, labels: Sequence[Label | str], *, iterations: int = 100) -> float:
-    """The temperature that minimises the negative log-likelihood of ``labels`` under ``softmax(logits / T)``.
-
-    The likelihood is convex in ``b = 1/T`` and its derivative ``mean(E_p[z] − z_gold)`` rises with ``b``, so bisection
-    on the derivative finds the optimum; it is clipped to :data:`TEMPERATURE_BOUNDS`.
-    """
-    z = np.asarray(logits, dtype=np.float64)
-    y = label_indices(labels)
-    if len(y) == 0:
-        return DEFAULT_TEMPERATURE
-    gold = z[np.arange(len(y)), y]
-
-    def slope(inverse_t: float) -> float:
-        scaled = inverse_t * z
-        p = np.exp(scaled - scaled.max(axis=1, keepdims=True))
-        p /= p.sum(axis=1, keepdims=True)
-        return float(np.mean((p * z).sum(axis=1) - gold))
-
-    low, high = math.log(1 / TEMPERATURE_BOUNDS[1]), math.log(1 / TEMPERATURE_BOUNDS[0])
-    if slope(math.exp(low)) >= 0:
-        return TEMPERATURE_BOUNDS[1]
-    if slope(math.exp(high)) <= 0:
-        return TEMPERATURE_BOUNDS[0]
-    for _ in range(iterations):
-        middle = (low + high) / 2
-        if slope(math.exp(middle)) < 0:
-            low = middle
-        else:
-            high = middle
-    return float(1 / math.exp((low + high) / 2))
-
-
-def fit_rule(
-    support: np.ndarray, refute: np.ndarray, labels: Sequence[Label | str] | np.ndarray, *, iterations: int = 50
-) -> tuple[float, float, float]:
-    """The support threshold, refutation threshold and temperature that together minimise the NLL of ``labels``.
-
-    With ``a = 1/T`` and ``c = a ln t`` the scaled verdict scores ``(a ln S − c_S, a ln R − c_R, 0)`` are linear in
-    ``(a, c_S, c_R)``, so the likelihood is convex in them: a multinomial logistic regression with one shared slope,
-    solved by Newton's method with backtracking. Thresholds are then clipped to :data:`THRESHOLD_BOUNDS` and the
-    temperature refitted for them (within :data:`TEMPERATURE_BOUNDS`).
-    """
-    y = label_indices(labels)
-    n = len(y)
-    u = np.log(np.maximum(np.asarray(support, dtype=np.float64), SCORE_FLOOR))
-    v = np.log(np.maximum(np.asarray(refute, dtype=np.float64), SCORE_FLOOR))
-    # d logits / d params, per claim: rows are the logits (SUP, REF, NEI), columns the parameters (a, c_S, c_R).
-    jacobian = np.zeros((n, 3, 3))
-    jacobian[:, 0, 0], jacobian[:, 1, 0] = u, v
-    jacobian[:, 0, 1] = jacobian[:, 1, 2] = -1.0
-    onehot = np.eye(3)[y]
-
-    def loss(theta: np.ndarray) -> float:
-        z = jacobian @ theta
-        return float(np.mean(_logsumexp(z) - z[np.arange(n), y]))
-
-    theta = np.array([1.0, math.log(DEFAULT_SUPPORT_THRESHOLD), math.log(DEFAULT_REFUTE_THRESHOLD)])
-    current = loss(theta)
-    for _ in range(iterations):
-        z = jacobian @ theta
-        p = np.exp(z - _logsumexp(z)[:, None])
-        gradient = np.einsum("nkj,nk->j", jacobian, p - onehot) / n
-        covariance = np.einsum("nk,kl->nkl", p, np.eye(3)) - np.einsum("nk,nl->nkl", p, p)
-        hessian = np.einsum("nki,nkl,nlj->ij", jacobian, covariance, jacobian) / n + 1e-9 * np.eye(3)
-        step = np.linalg.solve(hessian, gradient)
-        scale = 1.0
-        while scale > 1e-6 and loss(theta - scale * step) > current:
-            scale /= 2
-        theta = theta - scale * step
-        previous, current = current, loss(theta)
-        if previous - current < 1e-12 or theta[0] > 1 / TEMPERATURE_BOUNDS[0]:
-            break
-    slope = max(float(theta[0]), 1 / TEMPERATURE_BOUNDS[1])
-    low, high = np.log(THRESHOLD_BOUNDS)
-    t_s, t_r = (float(np.exp(np.clip(c / slope, low, high))) for c in theta[1:])
-    return t_s, t_r, fit_temperature(verdict_logits(support, refute, t_s, t_r), y)
-
-
-def fit_calibrator(
-    support: Sequence[float] | np.ndarray,
-    refute: Sequence[float] | np.ndarray,
-    labels: Sequence[Label | str],
-    *,
-    bins: int = DEFAULT_ECE_BINS,
-    info: Mapping[str, Any] | None = None,
-) -> Calibrator:
-    """Fit thresholds and temperature to the per-claim support and refutation scores of a calibration split.
-
-    The fitted calibrator's ``info`` records the split's size and the figures of the rule with the default thresholds,
-    with the fitted thresholds before temperature scaling, and fully fitted.
-    """
-    support = np.asarray(support, dtype=np.float64)
-    refute = np.asarray(refute, dtype=np.float64)
-    gold = label_indices(labels)
-    if len(gold) == 0:
-        raise ValueError("cannot calibrate on no claims")
-    t_s, t_r, temperature = fit_rule(support, refute, gold)
-
-    def figures(support_threshold: float, refute_threshold: float, t: float) -> dict[str, float]:
-        logits = verdict_logits(support, refute, support_threshold, refute_threshold)
-        predicted = verdict_labels(support, refute, support_threshold, refute_threshold)
-        p = np.exp(logits / t - _logsumexp(logits / t)[:, None])
-        return {
-            "label_accuracy": float(np.mean(predicted == gold)),
-            "macro_f1": macro_f1(gold, predicted),
-            "nll": negative_log_likelihood(logits, labels, t),
-            "ece": expected_calibration_error(p[np.arange(len(gold)), predicted], predicted == gold, bins),
-        }
-
-    fit = {
-        "n": int(len(gold)),
-        "label_counts": {label.value: int(np.sum(gold == k)) for k, label in enumerate(VERDICT_ORDER)},
-        "default_thresholds": figures(DEFAULT_SUPPORT_THRESHOLD, DEFAULT_REFUTE_THRESHOLD, DEFAULT_TEMPERATURE),
-        "fitted_thresholds_raw": figures(t_s, t_r, DEFAULT_TEMPERATURE),
-        "fitted": figures(t_s, t_r, temperature),
-    }
-    return Calibrator(
-        temperature=temperature,
-        support_threshold=t_s,
-        refute_threshold=t_r,
-        info={**(info or {}), "fit": fit},
-    )
-
-
-def _logsumexp(z: np.ndarray) -> np.ndarray:
-    top = z.max(axis=1)
-    return top + np.log(np.exp(z - top[:, None]).sum(axis=1))

@@ -21,6 +21,7 @@ import numpy as np
 
 from ...domain import Label
 from ...evidence_store import STOPWORDS
+from ..softmax import softmax
 
 #: Folds of the claim-only cross-validation.
 DEFAULT_FOLDS = 5
@@ -105,7 +106,7 @@ class BagOfWordsClassifier:
         velocity = np.zeros_like(weights)
         for _ in range(steps):
             ahead = weights + 0.9 * velocity
-            gradient = x.transpose_times(_softmax(x.times(ahead)) - y) / len(labels) + l2 * ahead
+            gradient = x.transpose_times(softmax(x.times(ahead)) - y) / len(labels) + l2 * ahead
             velocity = 0.9 * velocity - learning_rate * gradient
             weights += velocity
         model.weights = weights
@@ -176,8 +177,3 @@ def has_negation(text: str) -> bool:
 
 def _content_words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in STOPWORDS and not _NEGATION.search(w)}
-
-
-def _softmax(z: np.ndarray) -> np.ndarray:
-    z = np.exp(z - z.max(axis=1, keepdims=True))
-    return z / z.sum(axis=1, keepdims=True)

@@ -73,3 +73,31 @@ def _pair(expected: Sequence[Hashable], predicted: Sequence[Hashable]) -> tuple[
     if e.shape != p.shape:
         raise ValueError(f"{len(e)} expected labels for {len(p)} predictions")
     return e, p
+
+
+#: Default number of equal-width confidence bins of the expected calibration error.
+DEFAULT_ECE_BINS = 10
+
+
+def expected_calibration_error(
+    confidences: Sequence[float] | np.ndarray, correct: Sequence[bool] | np.ndarray, bins: int = DEFAULT_ECE_BINS
+) -> float:
+    """Expected calibration error: the mean |accuracy − confidence| over equal-width bins, weighted by bin size.
+
+    Bin ``k`` holds confidences in ``(k/bins, (k+1)/bins]`` (a confidence of 0 goes to the first bin).
+    """
+    conf = np.asarray(confidences, dtype=np.float64).reshape(-1)
+    hits = np.asarray(correct, dtype=np.float64).reshape(-1)
+    if len(conf) != len(hits):
+        raise ValueError(f"{len(conf)} confidences for {len(hits)} outcomes")
+    if bins < 1:
+        raise ValueError("bins must be at least 1")
+    if len(conf) == 0:
+        return 0.0
+    which = np.clip(np.ceil(conf * bins).astype(int) - 1, 0, bins - 1)
+    total = 0.0
+    for k in range(bins):
+        members = which == k
+        if members.any():
+            total += members.sum() * abs(hits[members].mean() - conf[members].mean())
+    return float(total / len(conf))

@@ -7,9 +7,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ...domain import Label
-from ..calibration import DEFAULT_ECE_BINS, expected_calibration_error
 from .baselines import claim_only_predictions, word_overlap_label
-from .metrics import confusion, label_accuracy, macro_f1, per_class, recall_at_k
+from .metrics import (
+    DEFAULT_ECE_BINS,
+    confusion,
+    expected_calibration_error,
+    label_accuracy,
+    macro_f1,
+    per_class,
+    recall_at_k,
+)
 from .runner import RECALL_K, ClaimOutcome, Run
 
 #: Labels in the order reports list them.

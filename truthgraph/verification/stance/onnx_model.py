@@ -14,7 +14,7 @@ from ...errors import ModelLoadError
 from ..onnx_text import length_batches, load_tokenizer
 from ..onnx_weights import open_session
 from .labels import stance_columns
-from .softmax import softmax
+from ..softmax import softmax
 
 #: Pairs longer than this many tokens are cut (the longer side first) when config.json names no ``max_length``.
 DEFAULT_MAX_LENGTH = 256
@@ -56,7 +56,7 @@ class OnnxStanceModel:
         encodings = self._tokenizer.encode_batch([(evidence, claim) for evidence, claim in pairs])
         for indices, feed in length_batches(encodings, self.batch_size, self._inputs):
             logits = self._session.run(None, feed)[0]
-            out[indices] = softmax(logits)[:, self._columns]
+            out[indices] = softmax(logits).astype(np.float32)[:, self._columns]
         return out
 
 
