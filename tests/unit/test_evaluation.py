@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.fakes import KeywordStanceModel
+from truthgraph.commands.evaluation import add_calibrate_command, add_eval_command
 from truthgraph.domain import Evidence, Label, Passage, Verdict
 from truthgraph.errors import InvalidInput
 from truthgraph.verification.calibration import Calibrator
@@ -19,13 +20,6 @@ from truthgraph.verification.evaluation.baselines import (
     has_negation,
     word_overlap_label,
 )
-from truthgraph.verification.evaluation.cli import (
-    Models,
-    add_calibrate_command,
-    add_eval_command,
-    calibrate,
-    evaluate,
-)
 from truthgraph.verification.evaluation.dataset import (
     ClaimRecord,
     GoldEvidence,
@@ -33,6 +27,12 @@ from truthgraph.verification.evaluation.dataset import (
     drops_evidence,
     load_claims,
     open_split,
+)
+from truthgraph.verification.evaluation.harness import (
+    Models,
+    calibrate,
+    evaluate,
+    update_calibration,
 )
 from truthgraph.verification.evaluation.metrics import (
     confusion,
@@ -301,19 +301,13 @@ def test_calibrate_with_distractors_adds_their_evidence_to_the_corpus(tmp_path: 
         calibrate(str(claims_path), Models(KeywordStanceModel()), mode="oracle", distractors_path=str(claims_path))
 
 
-def test_calibrate_in_oracle_mode_fits_given_evidence_and_keeps_the_rest(tmp_path: Path, monkeypatch) -> None:
-    from truthgraph.verification.evaluation import cli
-
+def test_calibrate_in_oracle_mode_fits_given_evidence_and_keeps_the_rest(tmp_path: Path) -> None:
     claims_path, _ = _write_dataset(tmp_path)
     fitted = calibrate(str(claims_path), Models(KeywordStanceModel()), mode="oracle")
     assert fitted.info["protocol"] == "oracle" and fitted.info["fit"]["n"] == 30
     out = tmp_path / "calibration.json"
     Calibrator(temperature=1.7, support_threshold=0.4, refute_threshold=0.6).save(out)
-    monkeypatch.setattr(cli, "load_models", lambda spec, embedder: Models(KeywordStanceModel()))
-    parser = argparse.ArgumentParser()
-    add_calibrate_command(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["calibrate", str(claims_path), "--mode", "oracle", "--out", str(out)])
-    assert args.func(args) == 0
+    update_calibration(out, fitted, mode="oracle")
     saved = Calibrator.load(out)
     assert (saved.temperature, saved.support_threshold) == (1.7, 0.4)  # the retrieved-evidence part is kept
     assert saved.given_evidence is not None and saved.given_evidence.info["protocol"] == "oracle"

@@ -134,34 +134,30 @@ def test_embed_passages_of_nothing():
     assert embed_passages(FakeEmbedder(), []).shape == (0, 3)
 
 
-def run_cli(argv: list[str]) -> int:
-    import argparse
+def run_cli(argv: list[str], data_dir) -> int:
+    """Run a ``truthgraph`` command with its data folder set in its own environment."""
+    from truthgraph.cli import main
 
-    from truthgraph.verification.corpus_cli import add_corpus_command
-
-    parser = argparse.ArgumentParser(prog="truthgraph")
-    add_corpus_command(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
+    return main(argv, environ={"TRUTHGRAPH_DATA_DIR": str(data_dir)})
 
 
-def test_corpus_commands(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("TRUTHGRAPH_DATA_DIR", str(tmp_path / "data"))
+def test_corpus_commands(tmp_path, capsys):
+    data = tmp_path / "data"
     path = write_lines(tmp_path / "c.jsonl", [json.dumps(d) for d in DOCS])
-    assert run_cli(["corpus", "add", str(path), "--name", "geo", "--no-vectors", "--description", "places"]) == 0
+    assert run_cli(["corpus", "add", str(path), "--name", "geo", "--no-vectors", "--description", "places"], data) == 0
     assert "3 passages" in capsys.readouterr().out
-    assert run_cli(["corpus", "list"]) == 0
+    assert run_cli(["corpus", "list"], data) == 0
     listing = capsys.readouterr().out
     assert "geo" in listing and "places" in listing and "BM25 only" in listing
-    assert run_cli(["corpus", "delete", "geo"]) == 0
-    assert run_cli(["corpus", "delete", "geo"]) == 1
+    assert run_cli(["corpus", "delete", "geo"], data) == 0
+    assert run_cli(["corpus", "delete", "geo"], data) == 1
     assert "does not exist" in capsys.readouterr().err
-    assert run_cli(["corpus", "list"]) == 0
+    assert run_cli(["corpus", "list"], data) == 0
     assert "no corpora" in capsys.readouterr().out
 
 
-def test_corpus_add_reports_a_bad_line(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("TRUTHGRAPH_DATA_DIR", str(tmp_path / "data"))
+def test_corpus_add_reports_a_bad_line(tmp_path, capsys):
+    data = tmp_path / "data"
     path = write_lines(tmp_path / "c.jsonl", [json.dumps(DOCS[0]), "{oops"])
-    assert run_cli(["corpus", "add", str(path), "--name", "geo", "--no-vectors"]) == 1
+    assert run_cli(["corpus", "add", str(path), "--name", "geo", "--no-vectors"], data) == 1
     assert "c.jsonl line 2" in capsys.readouterr().err

@@ -19,16 +19,12 @@ calibration split's claims judged against their own gold evidence; without it, g
 from __future__ import annotations
 
 import json
-import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from ..domain import Label
 from ..errors import ModelLoadError
 from .aggregation import (
     DEFAULT_MIN_RETRIEVAL_SCORE,

@@ -11,8 +11,8 @@ import numpy as np
 
 from ..domain import STANCE_ORDER, Evidence, Passage, Stance, Verdict
 from ..errors import InvalidInput
-from ..limits import DEFAULT_TOP_K, check_claim_text, check_corpus_ids, check_top_k
 from ..evidence_store import STOPWORDS, EvidenceStore
+from ..limits import DEFAULT_TOP_K, check_claim_text, check_corpus_ids, check_top_k
 from .base import ProgressCallback, StanceModel, format_evidence, no_progress
 from .ingest import ingest_documents
 from .retrieval import HybridRetriever, RetrievedPassage

@@ -13,8 +13,8 @@ from ...domain import STANCE_ORDER
 from ...errors import ModelLoadError
 from ..onnx_text import length_batches, load_tokenizer
 from ..onnx_weights import open_session
-from .labels import stance_columns
 from ..softmax import softmax
+from .labels import stance_columns
 
 #: Pairs longer than this many tokens are cut (the longer side first) when config.json names no ``max_length``.
 DEFAULT_MAX_LENGTH = 256

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
 
 from ..errors import TruthGraphError
 from ..evidence_store import EvidenceStore
+from ..settings import Settings
 
 
-def add_corpus_command(subparsers: Any) -> None:
+def add_corpus_command(subparsers: argparse._SubParsersAction) -> None:
     """Register ``corpus add|list|delete`` on an argparse subparsers object."""
     corpus = subparsers.add_parser("corpus", help="manage evidence corpora")
     commands = corpus.add_subparsers(dest="corpus_command", required=True)
@@ -30,25 +30,22 @@ def add_corpus_command(subparsers: Any) -> None:
     delete.set_defaults(func=_delete)
 
 
-def _open_store() -> EvidenceStore:
-    from ..settings import Settings
-
-    settings = Settings.from_env()
+def _open_store(settings: Settings) -> EvidenceStore:
     settings.evidence_db_path.parent.mkdir(parents=True, exist_ok=True)
     return EvidenceStore(settings.evidence_db_path)
 
 
-def _add(args: argparse.Namespace) -> int:
+def _add(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
-    from .ingest import ingest_documents, read_jsonl
+    from ..verification.ingest import ingest_documents, read_jsonl
 
     try:
         documents = read_jsonl(args.file)
-        store = _open_store()
+        store = _open_store(settings)
         embedder = None
         if not args.no_vectors:
-            from .embedding import load_default_embedder
+            from ..verification.embedding import load_default_embedder
 
             embedder = load_default_embedder()
         bar: tqdm | None = None
@@ -73,9 +70,9 @@ def _add(args: argparse.Namespace) -> int:
     return 0
 
 
-def _list(args: argparse.Namespace) -> int:
+def _list(args: argparse.Namespace, settings: Settings) -> int:
     try:
-        corpora = _open_store().list_corpora()
+        corpora = _open_store(settings).list_corpora()
     except TruthGraphError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -89,9 +86,9 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _delete(args: argparse.Namespace) -> int:
+def _delete(args: argparse.Namespace, settings: Settings) -> int:
     try:
-        _open_store().delete_corpus(args.name)
+        _open_store(settings).delete_corpus(args.name)
     except TruthGraphError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .cross_encoder import TrainSettings
+from ..settings import Settings
+from ..verification.training.cross_encoder import TrainSettings
 
 
 def add_train_stance_command(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -39,23 +40,23 @@ def add_export_embedder_command(subparsers: "argparse._SubParsersAction[argparse
     parser.set_defaults(func=_export_embedder)
 
 
-def _train_stance(args: argparse.Namespace) -> int:
+def _train_stance(args: argparse.Namespace, settings: Settings) -> int:
     """Handle ``train-stance``."""
-    from .stance_run import run_train_stance
+    from ..verification.training.stance_run import run_train_stance
 
-    settings = TrainSettings(
+    training = TrainSettings(
         epochs=args.epochs, seed=args.seed, max_length=args.max_length, batch_size=args.batch_size, lr=args.lr
     )
-    run_train_stance(args.fever_train, args.snli_train, args.out, settings, limit=args.limit,
+    run_train_stance(args.fever_train, args.snli_train, args.out, training, limit=args.limit,
                      init_from=args.init_from, negatives_per_claim=args.negatives_per_claim,
                      context=args.context_pairs, negation=args.negation_pairs, log=lambda line: print(line, flush=True))
     print(f"stance model written to {args.out}", flush=True)
     return 0
 
 
-def _export_embedder(args: argparse.Namespace) -> int:
+def _export_embedder(args: argparse.Namespace, settings: Settings) -> int:
     """Handle ``export-embedder``."""
-    from .export import export_embedder
+    from ..verification.training.export import export_embedder
 
     export_embedder(args.out)
     print(f"embedder written to {args.out}", flush=True)
