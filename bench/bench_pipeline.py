@@ -17,7 +17,7 @@ import tempfile
 import time
 
 from truthgraph.settings import Settings
-from truthgraph.verification.pipeline import build_default_pipeline
+from truthgraph.verification.default import build_default_pipeline
 
 BUILT_IN = [
     "The Eiffel Tower is in Paris.",

@@ -63,7 +63,7 @@ class Evidence:
 
 @dataclass
 class Verdict:
-    """The outcome of verifying one claim."""
+    """The outcome of verifying one claim (:meth:`to_dict` is what clients read; the rule scores stay inside)."""
 
     claim: str
     label: Label
@@ -72,6 +72,10 @@ class Verdict:
     probabilities: dict[str, float] = field(default_factory=dict)
     timings_ms: dict[str, float] = field(default_factory=dict)
     model: str = ""
+    #: The numbers the verdict rule decided on (``support_score``, ``refute_score`` …), for evaluation and calibration.
+    rule_scores: dict[str, float] = field(default_factory=dict)
+    #: The ids of the passages retrieved for the claim, best first (empty when the evidence was given).
+    retrieved: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -18,6 +18,7 @@ import numpy as np
 from .domain import Passage, utc_now
 from .errors import CorpusNotFound, InvalidInput
 from .limits import check_corpus_name, check_document
+from .settings import Settings
 
 #: Passages written per ``executemany`` call (and per progress report) when adding passages.
 DEFAULT_BATCH_SIZE = 1000
@@ -143,6 +144,12 @@ class EvidenceStore:
         self._cache_lock = threading.Lock()
         self._vector_cache: dict[str, tuple[str, np.ndarray, np.ndarray]] = {}
         self._schema_ready = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EvidenceStore:
+        """The store in the settings' data folder (created when missing)."""
+        settings.evidence_db_path.parent.mkdir(parents=True, exist_ok=True)
+        return cls(settings.evidence_db_path)
 
     # -- connections ------------------------------------------------------------------------------------------
 

@@ -50,7 +50,8 @@ class Settings:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     data_dir: str = field(default_factory=_default_data_dir)
-    pipeline: str = "truthgraph.verification.pipeline:build_default_pipeline"
+    pipeline: str = "truthgraph.verification.default:build_default_pipeline"
+    ingester: str = "truthgraph.verification.default:build_default_ingester"
     stance_model: str = "default"
     default_corpus: str = "wikipedia"
 

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def real(tmp_path_factory):
-    yield from _running(tmp_path_factory, TRUTHGRAPH_PIPELINE="truthgraph.verification.pipeline:build_default_pipeline")
+    yield from _running(tmp_path_factory, TRUTHGRAPH_PIPELINE="truthgraph.verification.default:build_default_pipeline")
 
 
 @pytest.mark.parametrize(

@@ -161,3 +161,25 @@ def test_corpus_add_reports_a_bad_line(tmp_path, capsys):
     path = write_lines(tmp_path / "c.jsonl", [json.dumps(DOCS[0]), "{oops"])
     assert run_cli(["corpus", "add", str(path), "--name", "geo", "--no-vectors"], data) == 1
     assert "c.jsonl line 2" in capsys.readouterr().err
+
+
+def test_the_ingester_reports_embedding_then_writing_and_what_it_stored(db):
+    from truthgraph.verification.ingest import Ingester
+
+    seen: list[tuple[int, str]] = []
+    result = Ingester(db, FakeEmbedder()).ingest("geo", DOCS, lambda percentage, stage: seen.append((percentage, stage)))
+    assert result == {"corpus": "geo", "documents": len(DOCS), "passage_count": len(DOCS)}
+    percentages = [p for p, _ in seen]
+    assert percentages == sorted(percentages) and seen[-1] == (100, "done")
+    assert {stage for _, stage in seen} == {"embedding", "writing", "done"}
+    assert all(p <= 80 for p, stage in seen if stage == "embedding")
+
+
+def test_an_ingest_message_becomes_passages_or_fails_for_good():
+    from truthgraph.actors.ingest import passages_of
+    from truthgraph.domain import Passage
+    from truthgraph.errors import PermanentError
+
+    assert passages_of([{"id": "a", "title": "", "text": "t"}]) == [Passage(id="a", title="", text="t")]
+    with pytest.raises(PermanentError):
+        passages_of([{"id": "a", "text": "t"}])

@@ -28,6 +28,7 @@ class FakeDecision:
     label: Label
     probabilities: dict[str, float]
     ranking: tuple[int, ...]
+    features: dict[str, float]
     calibrated: bool = False
 
     @property
@@ -52,7 +53,7 @@ class FakeAggregator:
         ranking = tuple(int(i) for i in np.argsort(-key, kind="stable"))
         total = e + c + 0.5
         probabilities = {"SUPPORTED": e / total, "REFUTED": c / total, "NOT_ENOUGH_INFO": 0.5 / total}
-        return FakeDecision(label, probabilities, ranking)
+        return FakeDecision(label, probabilities, ranking, {"support_score": e, "refute_score": c})
 
 
 class FakeCalibrator:
@@ -290,3 +291,12 @@ def test_with_the_real_verdict_rule(db):
     assert sum(verdict.probabilities.values()) == pytest.approx(1.0)
     assert verdict.evidence
     assert isinstance(pipeline.aggregator, Aggregator)
+
+
+def test_a_verdict_carries_the_rule_scores_and_what_was_retrieved(db):
+    verdict = make_pipeline(db).verify("Paris is the capital of France", {"top_k": 2})
+    assert len(verdict.retrieved) == 2 and set(verdict.retrieved) <= {d["id"] for d in DOCS}
+    assert {"support_score", "refute_score"} <= set(verdict.rule_scores)
+    assert "rule_scores" not in verdict.to_dict() and "retrieved" not in verdict.to_dict()
+    given = make_pipeline(db).judge("Paris is the capital of France", [Passage(**DOCS[0])])
+    assert given.retrieved == () and "support_score" in given.rule_scores

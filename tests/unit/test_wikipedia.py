@@ -88,7 +88,7 @@ def test_ensure_default_corpus_rebuilds_for_another_embedder(tmp_path, embedder)
 
 
 def test_default_pipeline_verifies_against_wikipedia(tmp_path):
-    from truthgraph.verification.pipeline import build_default_pipeline
+    from truthgraph.verification.default import build_default_pipeline
 
     pipeline = build_default_pipeline(Settings(data_dir=str(tmp_path / "data")))
     seen: list[int] = []

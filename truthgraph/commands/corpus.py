@@ -30,11 +30,6 @@ def add_corpus_command(subparsers: argparse._SubParsersAction) -> None:
     delete.set_defaults(func=_delete)
 
 
-def _open_store(settings: Settings) -> EvidenceStore:
-    settings.evidence_db_path.parent.mkdir(parents=True, exist_ok=True)
-    return EvidenceStore(settings.evidence_db_path)
-
-
 def _add(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
@@ -42,7 +37,7 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         documents = read_jsonl(args.file)
-        store = _open_store(settings)
+        store = EvidenceStore.from_settings(settings)
         embedder = None
         if not args.no_vectors:
             from ..verification.embedding import load_default_embedder
@@ -72,7 +67,7 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
 
 def _list(args: argparse.Namespace, settings: Settings) -> int:
     try:
-        corpora = _open_store(settings).list_corpora()
+        corpora = EvidenceStore.from_settings(settings).list_corpora()
     except TruthGraphError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -88,7 +83,7 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
 
 def _delete(args: argparse.Namespace, settings: Settings) -> int:
     try:
-        _open_store(settings).delete_corpus(args.name)
+        EvidenceStore.from_settings(settings).delete_corpus(args.name)
     except TruthGraphError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -26,7 +26,7 @@ def add_verify_commands(subparsers: argparse._SubParsersAction) -> None:
 
 def verify_command(args: argparse.Namespace, settings: Settings) -> int:
     """Verify a claim in this process and print the verdict with its evidence."""
-    from ..verification.pipeline import build_default_pipeline
+    from ..verification.default import build_default_pipeline
 
     options: dict[str, object] = {"top_k": args.top_k}
     if args.corpus:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -118,3 +118,30 @@ def ingest_documents(
         progress=written,
     )
     return store.corpus(corpus).passage_count
+
+
+class Ingester:
+    """Adds documents to the corpora of an evidence store, embedding them with the store's embedder.
+
+    A worker's ingest task runs :meth:`ingest`; progress is embedding 0-80 %, writing 80-100 %.
+    """
+
+    def __init__(self, store: EvidenceStore, embedder: Embedder | None) -> None:
+        self.store = store
+        self.embedder = embedder
+
+    def ingest(
+        self,
+        corpus: str,
+        documents: Sequence[Passage | Mapping[str, Any]],
+        progress: Callable[[int, str], None] = lambda percentage, stage: None,
+    ) -> dict[str, Any]:
+        """Embed and add ``documents`` to ``corpus`` (created when new); returns what was stored."""
+
+        def report(done: int, total: int, stage: str) -> None:
+            share = done / total if total else 1.0
+            progress(int(80 * share) if stage == "embedding" else 80 + int(20 * share), stage)
+
+        count = ingest_documents(self.store, self.embedder, corpus, documents, report)
+        progress(100, "done")
+        return {"corpus": corpus, "documents": len(documents), "passage_count": count}

@@ -14,12 +14,10 @@ from ..errors import InvalidInput
 from ..evidence_store import STOPWORDS, EvidenceStore
 from ..limits import DEFAULT_TOP_K, check_claim_text, check_corpus_ids, check_top_k
 from .base import ProgressCallback, StanceModel, format_evidence, no_progress
-from .ingest import ingest_documents
-from .retrieval import HybridRetriever, RetrievedPassage
+from .retrieval import RetrievedPassage
 from .sentences import split_sentences
 
 if TYPE_CHECKING:
-    from ..settings import Settings
     from .aggregation import Decision
 
 #: Most sentences judged per claim; beyond it the sentences sharing the most words with the claim are kept.
@@ -48,16 +46,19 @@ class Retriever(Protocol):
         ...
 
 
-class Aggregator(Protocol):
-    """The verdict rule (see :mod:`truthgraph.verification.aggregation`)."""
+class VerdictRule(Protocol):
+    """Decides a verdict from judged evidence (see :class:`truthgraph.verification.aggregation.Aggregator`)."""
 
     def decide(self, stance_probs: np.ndarray, retrieval_scores: Sequence[float] | None = None) -> Decision:
         """The verdict for one claim from its evidence's ``(n, 3)`` stance probabilities."""
         ...
 
 
-class Calibrator(Protocol):
-    """Turns a decision's raw verdict probabilities into calibrated ones, never changing the label."""
+class ConfidenceCalibration(Protocol):
+    """Turns a decision's raw verdict probabilities into calibrated ones, never changing the label.
+
+    See :class:`truthgraph.verification.calibration.Calibrator`.
+    """
 
     def apply(self, decision: Decision) -> Decision:
         """The decision with calibrated probabilities."""
@@ -78,10 +79,10 @@ class Pipeline:
         retriever: Retriever,
         stance_model: StanceModel,
         *,
-        aggregator: Aggregator,
-        calibrator: Calibrator | None = None,
-        given_aggregator: Aggregator | None = None,
-        given_calibrator: Calibrator | None = None,
+        aggregator: VerdictRule,
+        calibrator: ConfidenceCalibration | None = None,
+        given_aggregator: VerdictRule | None = None,
+        given_calibrator: ConfidenceCalibration | None = None,
         default_corpus: str,
         top_k: int = DEFAULT_TOP_K,
         max_sentences: int = DEFAULT_MAX_SENTENCES,
@@ -125,6 +126,7 @@ class Pipeline:
             self.calibrator,
         )
         verdict.timings_ms = {"retrieval": retrieval_ms, **verdict.timings_ms, "total": _ms_since(started)}
+        verdict.retrieved = tuple(r.passage.id for r in retrieved)
         return verdict
 
     def judge(
@@ -158,19 +160,6 @@ class Pipeline:
         verdict.timings_ms["total"] = _ms_since(started)
         return verdict
 
-    def ingest(
-        self, corpus: str, documents: Sequence[Mapping[str, Any]], progress: ProgressCallback = no_progress
-    ) -> dict[str, Any]:
-        """Embed and add documents to ``corpus`` (created when new); embedding is 0-80 %, writing 80-100 %."""
-
-        def report(done: int, total: int, stage: str) -> None:
-            share = done / total if total else 1.0
-            progress(int(80 * share) if stage == "embedding" else 80 + int(20 * share), stage)
-
-        count = ingest_documents(self.store, self.retriever.embedder, corpus, documents, report)
-        progress(100, "done")
-        return {"corpus": corpus, "documents": len(documents), "passage_count": count}
-
     def parse_options(self, options: Mapping[str, Any]) -> tuple[list[str], int]:
         """The corpora and ``top_k`` the options ask for; InvalidInput or CorpusNotFound when they cannot be met."""
         if not isinstance(options, Mapping):
@@ -187,8 +176,8 @@ class Pipeline:
         evidence: list[Evidence],
         scored: bool,
         progress: _Span,
-        aggregator: Aggregator,
-        calibrator: Calibrator | None,
+        aggregator: VerdictRule,
+        calibrator: ConfidenceCalibration | None,
     ) -> Verdict:
         """Judge the evidence items and aggregate; progress runs from the span's start to 100.
 
@@ -220,6 +209,7 @@ class Pipeline:
             probabilities=dict(decision.probabilities),
             timings_ms={"stance": stance_ms, "aggregation": _ms_since(started)},
             model=self.stance_model.name,
+            rule_scores=dict(decision.features),
         )
         progress.at(100, 1.0, "aggregation")
         return verdict
@@ -274,33 +264,6 @@ class _Span:
             self.start = end
         self.last = value
         self.callback(value, stage)
-
-
-def build_default_pipeline(settings: Settings) -> Pipeline:
-    """The pipeline the settings name: store, embedder and stance model loaded once, default corpus ensured.
-
-    The verdict thresholds and temperature (for retrieved and for given evidence) come from the ``calibration.json``
-    in the stance model's folder, when there is one.
-    """
-    from .calibration import Calibrator
-    from .embedding import load_default_embedder
-    from .stance import load_stance_model, stance_model_folder
-    from .wikipedia import CORPUS_NAME, ensure_default_corpus
-
-    settings.evidence_db_path.parent.mkdir(parents=True, exist_ok=True)
-    store = EvidenceStore(settings.evidence_db_path)
-    embedder = load_default_embedder()
-    stance_model = load_stance_model(settings.stance_model)
-    calibrator = Calibrator.for_model(stance_model_folder(settings.stance_model))
-    if settings.default_corpus == CORPUS_NAME:
-        ensure_default_corpus(store, embedder)
-    return Pipeline(
-        store,
-        HybridRetriever(store, embedder),
-        stance_model,
-        **calibrator.pipeline_rules(),
-        default_corpus=settings.default_corpus,
-    )
 
 
 def _split(text: str) -> list[str]:

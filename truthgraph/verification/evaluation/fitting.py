@@ -18,8 +18,6 @@ from ..aggregation import (
     DEFAULT_SUPPORT_THRESHOLD,
     SCORE_FLOOR,
     VERDICT_ORDER,
-    Aggregator,
-    stance_matrix,
     verdict_labels,
     verdict_logits,
 )
@@ -37,19 +35,17 @@ THRESHOLD_BOUNDS = (1e-4, 1.0)
 
 
 def rule_scores(outcomes: Sequence[ClaimOutcome]) -> tuple[np.ndarray, np.ndarray]:
-    """Each claim's support and refutation scores, recomputed from its verdict's judged evidence."""
-    rule = Aggregator()
-    features = [rule.decide(stance_matrix(o.verdict.evidence)).features for o in outcomes]
+    """Each claim's support and refutation scores, as the verdict rule computed them."""
     return (
-        np.asarray([f["support_score"] for f in features], dtype=np.float64),
-        np.asarray([f["refute_score"] for f in features], dtype=np.float64),
+        np.asarray([o.verdict.rule_scores["support_score"] for o in outcomes], dtype=np.float64),
+        np.asarray([o.verdict.rule_scores["refute_score"] for o in outcomes], dtype=np.float64),
     )
 
 
 def fit_on_outcomes(outcomes: Sequence[ClaimOutcome], *, info: Mapping[str, Any] | None = None) -> Calibrator:
     """Thresholds and temperature fitted so the rule's verdicts match the outcomes' expected labels.
 
-    The verdicts must carry every judged evidence sentence (not a shortened list), or the scores come out low.
+    The verdicts must come from a pipeline with the default rule (no retrieval-score floor), whose scores they carry.
     """
     support, refute = rule_scores(outcomes)
     return fit_calibrator(support, refute, [o.expected for o in outcomes], info=info)

@@ -56,20 +56,6 @@ class Run:
     seconds: float
 
 
-class RecordingRetriever:
-    """Wraps a retriever and remembers the passage ids of its latest answer, best first."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.last: tuple[str, ...] = ()
-
-    def retrieve(self, query: str, corpora: Sequence[str], top_k: int) -> list[Any]:
-        """The inner retriever's answer, remembered."""
-        results = self.inner.retrieve(query, corpora, top_k)
-        self.last = tuple(r.passage.id for r in results)
-        return results
-
-
 def run_oracle(
     pipeline: Verifier, claims: Sequence[ClaimRecord], *, wrap: Callable[[Iterable[Any]], Iterable[Any]] = iter
 ) -> Run:
@@ -88,19 +74,18 @@ def run_open(
     split: OpenSplit,
     *,
     options: Mapping[str, Any],
-    last_retrieved: Callable[[], Sequence[str]] | None = None,
     wrap: Callable[[Iterable[Any]], Iterable[Any]] = iter,
 ) -> Run:
-    """Retrieve and verify each claim over the split's corpus; ``last_retrieved`` tells what was retrieved.
+    """Retrieve and verify each claim over the split's corpus.
 
-    Without ``last_retrieved`` the retrieved passages are read from the verdict's evidence, by retrieval score.
+    What was retrieved is the verdict's own record of it; a pipeline that keeps none is read from its evidence.
     """
     outcomes = []
     started = time.perf_counter()
     for i in wrap(range(len(claims))):
         claim = claims[i]
         verdict = pipeline.verify(claim.claim, options)
-        retrieved = tuple(last_retrieved()) if last_retrieved is not None else retrieved_from_evidence(verdict)
+        retrieved = verdict.retrieved or retrieved_from_evidence(verdict)
         outcomes.append(
             ClaimOutcome(
                 claim=claim,

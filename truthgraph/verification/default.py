@@ -1,0 +1,53 @@
+"""The default verification pipeline and ingester, built from settings: what a worker loads once.
+
+Both share one evidence store file and, within a process, one embedder (loaded once).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from ..evidence_store import EvidenceStore
+from ..settings import Settings
+from .base import Embedder
+from .calibration import Calibrator
+from .ingest import Ingester
+from .pipeline import Pipeline
+from .retrieval import HybridRetriever
+
+
+def build_default_pipeline(settings: Settings) -> Pipeline:
+    """The pipeline the settings name: store, embedder and stance model loaded once, default corpus ensured.
+
+    The verdict thresholds and temperature (for retrieved and for given evidence) come from the ``calibration.json``
+    in the stance model's folder, when there is one.
+    """
+    from .stance import load_stance_model, stance_model_folder
+    from .wikipedia import CORPUS_NAME, ensure_default_corpus
+
+    store = EvidenceStore.from_settings(settings)
+    embedder = default_embedder()
+    stance_model = load_stance_model(settings.stance_model)
+    calibrator = Calibrator.for_model(stance_model_folder(settings.stance_model))
+    if settings.default_corpus == CORPUS_NAME:
+        ensure_default_corpus(store, embedder)
+    return Pipeline(
+        store,
+        HybridRetriever(store, embedder),
+        stance_model,
+        **calibrator.pipeline_rules(),
+        default_corpus=settings.default_corpus,
+    )
+
+
+def build_default_ingester(settings: Settings) -> Ingester:
+    """The ingester of the settings' evidence store, embedding with the default embedder."""
+    return Ingester(EvidenceStore.from_settings(settings), default_embedder())
+
+
+@functools.cache
+def default_embedder() -> Embedder:
+    """The default sentence embedder, loaded once per process."""
+    from .embedding import load_default_embedder
+
+    return load_default_embedder()
