@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from truthgraph.evidence_store import EvidenceStore
+from truthgraph.text import split_sentences
 from truthgraph.verification.embedding import load_default_embedder
 from truthgraph.verification.retrieval import HybridRetriever
-from truthgraph.verification.sentences import split_sentences
 from truthgraph.verification.wikipedia import CORPUS_NAME, ensure_default_corpus, load_passages, source_path
 
 TOP_K = 5

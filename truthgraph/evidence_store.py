@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
 import threading
 import uuid
@@ -19,6 +18,7 @@ from .domain import Passage, utc_now
 from .errors import CorpusNotFound, InvalidInput
 from .limits import check_corpus_name, check_document
 from .settings import Settings
+from .text import STOPWORDS, words
 
 #: Passages written per ``executemany`` call (and per progress report) when adding passages.
 DEFAULT_BATCH_SIZE = 1000
@@ -32,13 +32,6 @@ MAX_QUERY_TERMS = 64
 #: Called as passages are written: ``progress(written, total)``.
 WriteProgress = Callable[[int, int], None]
 
-#: Common English words left out of BM25 queries (and of word-overlap measures).
-STOPWORDS = frozenset(
-    "a an and are as at be been but by did do does for from had has have he her his how i if in into is it its "
-    "of on or she so than that the their them then there these they this to was were what when where which who "
-    "whom why will with you".split()
-)
-_TERM = re.compile(r"\w+", re.UNICODE)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS corpora (
@@ -113,7 +106,7 @@ def fts_query(text: str) -> str:
     """A safe FTS5 query for free text: each word quoted, joined by OR (common words dropped when others remain)."""
     terms: list[str] = []
     seen: set[str] = set()
-    for term in _TERM.findall(text.lower()):
+    for term in words(text):
         if term not in seen:
             seen.add(term)
             terms.append(term)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
@@ -11,11 +10,11 @@ import numpy as np
 
 from ..domain import STANCE_ORDER, Evidence, Passage, Stance, Verdict
 from ..errors import InvalidInput
-from ..evidence_store import STOPWORDS, EvidenceStore
+from ..evidence_store import EvidenceStore
 from ..limits import DEFAULT_TOP_K, check_claim_text, check_corpus_ids, check_top_k
+from ..text import content_words, split_sentences
 from .base import ProgressCallback, StanceModel, format_evidence, no_progress
 from .retrieval import RetrievedPassage
-from .sentences import split_sentences
 
 if TYPE_CHECKING:
     from .aggregation import Decision
@@ -243,8 +242,8 @@ class Pipeline:
         """The items, or beyond ``max_sentences`` of them those sharing most words with the claim, in their order."""
         if len(items) <= self.max_sentences:
             return items
-        words = _content_words(claim)
-        overlap = [len(words & _content_words(f"{e.title} {e.text}")) for e in items]
+        words = content_words(claim)
+        overlap = [len(words & content_words(f"{e.title} {e.text}")) for e in items]
         keep = sorted(sorted(range(len(items)), key=lambda i: -overlap[i])[: self.max_sentences])
         return [items[i] for i in keep]
 
@@ -281,10 +280,6 @@ def _unjudged(passage: Passage, passage_id: str, text: str, score: float) -> Evi
 
 def _check_claim(claim_text: Any) -> str:
     return check_claim_text(claim_text)
-
-
-def _content_words(text: str) -> set[str]:
-    return {w for w in re.findall(r"\w+", text.lower()) if w not in STOPWORDS}
 
 
 def _ms_since(started: float) -> float:

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ...domain import Label
-from ...evidence_store import STOPWORDS
+from ...text import STOPWORDS
 from ..softmax import softmax
 
 #: Folds of the claim-only cross-validation.

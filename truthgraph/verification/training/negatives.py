@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import random
-import re
 import sqlite3
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 from ...domain import Stance
+from ...text import content_words, split_sentences
 from .data import CLAIM_STANCE, StancePair, evidence_texts
 
 #: Passages retrieved per claim before choosing a negative.
@@ -18,19 +18,10 @@ CANDIDATES = 10
 MAX_COVERAGE = 0.8
 #: Another claim this similar (token Jaccard) to the query likely shares its facts; its evidence is not a negative.
 SIBLING_JACCARD = 0.4
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
-_WORD = re.compile(r"[A-Za-z0-9]+")
-_STOP = frozenset("a an and are as at be by for from has have in is it its of on or that the to was were with".split())
-
-
-def words(text: str) -> set[str]:
-    """Lower-case content words of ``text``."""
-    return {w for w in (m.lower() for m in _WORD.findall(text)) if w not in _STOP}
-
-
-def sentences(text: str) -> list[str]:
-    """The sentences of a passage (a plain punctuation split, good enough for FEVER's Wikipedia text)."""
-    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+#: The content words of a text (see :func:`truthgraph.text.content_words`).
+words = content_words
+#: The sentences of a passage, split as the pipeline splits them when it serves.
+sentences = split_sentences
 
 
 def jaccard(a: set[str], b: set[str]) -> float:

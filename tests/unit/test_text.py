@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from truthgraph.verification.sentences import split_sentences
+from truthgraph.text import split_sentences
 
 
 @pytest.mark.parametrize(
@@ -41,3 +41,16 @@ def test_wikipedia_style_lead():
     sentences = split_sentences(text)
     assert len(sentences) == 3
     assert sentences[0].endswith("Arthur C. Clarke.")
+
+
+def test_content_words_leave_out_stop_words_and_case():
+    from truthgraph.text import content_words
+
+    assert content_words("The Eiffel Tower is in Paris.") == {"eiffel", "tower", "paris"}
+
+
+def test_training_splits_sentences_as_serving_does():
+    from truthgraph.verification.training import negatives
+
+    text = "Dr. Smith lived in St. Louis. He died in 1990. The U.S. mourned."
+    assert negatives.sentences(text) == split_sentences(text)

@@ -1,8 +1,20 @@
-"""Split passages into sentences for the stance model (a small rule-based splitter for English prose)."""
+"""Text helpers shared by retrieval, serving and training: stop words, content words and sentence splitting.
+
+Serving and training split passages into sentences with the same :func:`split_sentences`, so the stance model learns
+on sentences cut the way it will meet them.
+"""
 
 from __future__ import annotations
 
 import re
+
+#: Common English words left out of BM25 queries and of word-overlap measures.
+STOPWORDS = frozenset(
+    "a an and are as at be been but by did do does for from had has have he her his how i if in into is it its "
+    "of on or she so than that the their them then there these they this to was were what when where which who "
+    "whom why will with you".split()
+)
+_WORD = re.compile(r"\w+", re.UNICODE)
 
 #: Words that end with a full stop without ending a sentence (compared lower-case, without the stop).
 ABBREVIATIONS = frozenset(
@@ -55,3 +67,13 @@ def _append(sentences: list[str], piece: str) -> None:
     piece = " ".join(piece.split())
     if piece:
         sentences.append(piece)
+
+
+def words(text: str) -> list[str]:
+    """The lower-case words of ``text``, in order."""
+    return _WORD.findall(text.lower())
+
+
+def content_words(text: str) -> set[str]:
+    """The lower-case words of ``text`` that are not :data:`STOPWORDS`."""
+    return {w for w in words(text) if w not in STOPWORDS}
