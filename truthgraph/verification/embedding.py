@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import ModelLoadError
-from .onnx_text import length_batches, load_tokenizer
-from .onnx_weights import open_session
+from .onnx_folder import load_onnx_folder
+from .onnx_text import length_batches
 
 #: The embedder packaged with TruthGraph (all-MiniLM-L6-v2 exported to ONNX).
 DEFAULT_EMBEDDER_DIR = Path(__file__).resolve().parent / "models" / "minilm-embedder"
@@ -32,15 +30,17 @@ class OnnxEmbedder:
         batch_size: int = DEFAULT_BATCH_SIZE,
         threads: int | None = None,
     ) -> None:
-        folder = Path(folder)
-        config = _read_config(folder)
-        self.name: str = config.get("name", folder.name)
-        self.dimension: int = int(config.get("dimension", 0))
-        self.max_length = max_length or int(config.get("max_length", DEFAULT_MAX_LENGTH))
+        loaded = load_onnx_folder(
+            folder, what="embedding model", default_max_length=DEFAULT_MAX_LENGTH, max_length=max_length,
+            threads=threads,
+        )
+        self.name: str = loaded.name
+        self.dimension: int = int(loaded.config.get("dimension", 0))
+        self.max_length = loaded.max_length
         self.batch_size = batch_size
-        self._tokenizer = load_tokenizer(folder, self.max_length)
-        self._session = open_session(folder / "model.onnx", threads=threads)
-        self._inputs = [i.name for i in self._session.get_inputs()]
+        self._tokenizer = loaded.tokenizer
+        self._session = loaded.session
+        self._inputs = loaded.inputs
         if not self.dimension:
             self.dimension = int(self._session.get_outputs()[0].shape[-1])
 
@@ -71,11 +71,3 @@ def normalise(vectors: np.ndarray) -> np.ndarray:
 def load_default_embedder(*, threads: int | None = None) -> OnnxEmbedder:
     """The packaged MiniLM embedder."""
     return OnnxEmbedder(DEFAULT_EMBEDDER_DIR, threads=threads)
-
-
-def _read_config(folder: Path) -> dict:
-    """The ``config.json`` of an exported model folder, or an empty dict when there is none."""
-    if not folder.is_dir():
-        raise ModelLoadError(f"embedding model folder {folder} does not exist")
-    path = folder / "config.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 
 from ...domain import STANCE_ORDER
-from ...errors import ModelLoadError
-from ..onnx_text import length_batches, load_tokenizer
-from ..onnx_weights import open_session
+from ..onnx_folder import load_onnx_folder
+from ..onnx_text import length_batches
 from ..softmax import softmax
 from .labels import stance_columns
 
@@ -38,15 +35,17 @@ class OnnxStanceModel:
         batch_size: int = DEFAULT_BATCH_SIZE,
         threads: int | None = None,
     ) -> None:
-        folder = Path(folder)
-        config = _read_config(folder)
-        self.name: str = config.get("name", folder.name)
-        self.max_length = max_length or int(config.get("max_length") or DEFAULT_MAX_LENGTH)
+        loaded = load_onnx_folder(
+            folder, what="stance model", default_max_length=DEFAULT_MAX_LENGTH, max_length=max_length,
+            threads=threads, config_required=True,
+        )
+        self.name: str = loaded.name
+        self.max_length = loaded.max_length
         self.batch_size = batch_size
-        self._columns = stance_columns(_id2label(config))
-        self._tokenizer = load_tokenizer(folder, self.max_length)
-        self._session = open_session(folder / "model.onnx", threads=threads)
-        self._inputs = [i.name for i in self._session.get_inputs()]
+        self._columns = stance_columns(_id2label(loaded.config))
+        self._tokenizer = loaded.tokenizer
+        self._session = loaded.session
+        self._inputs = loaded.inputs
 
     def predict(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         """Probabilities of shape ``(len(pairs), 3)`` in STANCE_ORDER for ``(evidence, claim)`` pairs."""
@@ -58,17 +57,6 @@ class OnnxStanceModel:
             logits = self._session.run(None, feed)[0]
             out[indices] = softmax(logits).astype(np.float32)[:, self._columns]
         return out
-
-
-def _read_config(folder: Path) -> dict:
-    """The folder's ``config.json``."""
-    path = folder / "config.json"
-    if not path.is_file():
-        raise ModelLoadError(f"no config.json in stance model folder {folder}")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise ModelLoadError(f"unreadable {path}: {exc}") from exc
 
 
 def _id2label(config: dict) -> dict:
