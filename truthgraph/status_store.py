@@ -11,6 +11,7 @@ import redis
 
 from .domain import TaskState, TaskStatus, utc_now
 from .errors import ServiceUnavailable
+from .settings import Settings
 
 T = TypeVar("T")
 
@@ -97,6 +98,11 @@ class TaskStatusStore:
         self._create = client.register_script(_CREATE)
         self._transition = client.register_script(_TRANSITION)
         self._advance = client.register_script(_ADVANCE)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "TaskStatusStore":
+        """The store on the settings' Redis, namespace and TTL."""
+        return cls.from_url(settings.redis_url, namespace=settings.namespace, ttl_s=settings.result_ttl_s)
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> "TaskStatusStore":

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ..domain import utc_now
 from .pipeline_loader import PipelineLoader
 
 #: The name the verify actor is declared under.
@@ -15,8 +14,8 @@ def verify_claim_with(loader: PipelineLoader, report: Callable[[int, str], None]
     """The ``verify_claim`` function of an actor whose worker loads its pipeline with ``loader``."""
 
     def verify_claim(claim_id: str, claim_text: str, options: dict[str, Any]) -> dict[str, Any]:
-        """Verify one claim and return its verdict as JSON-ready data."""
+        """Verify one claim and return its verdict as JSON-ready data (its time is the task's ``completed_at``)."""
         verdict = loader.pipeline().verify(claim_text, options or {}, report)
-        return {"claim_id": claim_id, **verdict.to_dict(), "verified_at": utc_now()}
+        return {"claim_id": claim_id, **verdict.to_dict()}
 
     return verify_claim

@@ -32,7 +32,7 @@ class PipelineWarmup(dramatiq.Middleware):
 
 
 settings = Settings.from_env()
-store = TaskStatusStore.from_url(settings.redis_url, namespace=settings.namespace, ttl_s=settings.result_ttl_s)
+store = TaskStatusStore.from_settings(settings)
 broker = create_broker(settings, store)
 loader = PipelineLoader(settings)
 broker.add_middleware(PipelineWarmup(loader))

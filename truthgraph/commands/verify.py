@@ -46,7 +46,7 @@ def status_command(args: argparse.Namespace, settings: Settings) -> int:
     """Print a task's status record as JSON."""
     from ..status_store import TaskStatusStore
 
-    store = TaskStatusStore.from_url(settings.redis_url, namespace=settings.namespace, ttl_s=settings.result_ttl_s)
+    store = TaskStatusStore.from_settings(settings)
     status = store.get(args.task_id)
     if status is None:
         print(f"task {args.task_id} is unknown or has expired", file=sys.stderr)

@@ -52,5 +52,5 @@ def create_app(
 def get_app() -> falcon.App:
     """The API configured from ``TRUTHGRAPH_*`` variables, on the real Redis and RabbitMQ."""
     settings = Settings.from_env()
-    store = TaskStatusStore.from_url(settings.redis_url, namespace=settings.namespace, ttl_s=settings.result_ttl_s)
+    store = TaskStatusStore.from_settings(settings)
     return create_app(settings, store=store, publisher=create_publisher(settings, store))
