@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Mapping
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import pika
 from dramatiq import Broker, Middleware
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.middleware import (
@@ -17,6 +19,7 @@ from dramatiq.middleware import (
 )
 from dramatiq.results import ResultBackend, Results
 from dramatiq.results.backends import RedisBackend
+from pika.adapters.utils.connection_workflow import AMQPConnectorException
 
 from ..errors import PermanentError
 from ..settings import Settings
@@ -31,6 +34,19 @@ DEFAULT_CONNECTION_PARAMETERS = {
     "socket_timeout": "5",
     "blocked_connection_timeout": "30",
 }
+
+#: Tighter bounds for the API's short-lived connections (readiness probe, queue statistics), so that a request
+#: fails within seconds: one attempt, 2 s to connect, 3 s for the whole handshake, and a broker that stops
+#: answering mid-call is given up within 7 to 14 s (pika looks for incoming bytes every heartbeat + 5 s).
+PROBE_CONNECTION_PARAMETERS = {
+    "connection_attempts": "1",
+    "socket_timeout": "2",
+    "stack_timeout": "3",
+    "heartbeat": "2",
+}
+
+#: What pika raises when RabbitMQ cannot be reached or stops answering (a handshake timeout is no AMQPError).
+AMQP_ERRORS = (pika.exceptions.AMQPError, AMQPConnectorException, OSError)
 
 
 def build_middleware(
@@ -72,10 +88,17 @@ def create_broker(settings: Settings, store: TaskStatusStore) -> Broker:
     )
 
 
-def with_connection_defaults(url: str) -> str:
-    """``url`` with :data:`DEFAULT_CONNECTION_PARAMETERS` added where it does not set them."""
+def probe_parameters(url: str) -> pika.URLParameters:
+    """pika parameters of a short-lived API connection: the probe bounds, then the defaults, where ``url`` sets none."""
+    return pika.URLParameters(
+        with_connection_defaults(url, {**DEFAULT_CONNECTION_PARAMETERS, **PROBE_CONNECTION_PARAMETERS})
+    )
+
+
+def with_connection_defaults(url: str, defaults: Mapping[str, str] = DEFAULT_CONNECTION_PARAMETERS) -> str:
+    """``url`` with ``defaults`` (pika connection parameters) added where it does not set them."""
     parts = urlsplit(url)
     query = dict(parse_qsl(parts.query))
-    for name, value in DEFAULT_CONNECTION_PARAMETERS.items():
+    for name, value in defaults.items():
         query.setdefault(name, value)
     return urlunsplit(parts._replace(query=urlencode(query)))

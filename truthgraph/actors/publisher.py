@@ -19,12 +19,12 @@ from ..domain import TaskStatus
 from ..errors import ServiceUnavailable
 from ..settings import Settings
 from ..status_store import TaskStatusStore
-from .broker import create_broker, with_connection_defaults
+from .broker import AMQP_ERRORS, create_broker, probe_parameters
 from .registry import Actors, declare_actors
 
 logger = logging.getLogger(__name__)
 
-_BROKER_ERRORS = (BrokerConnectionError, pika.exceptions.AMQPError, OSError)
+_BROKER_ERRORS = (BrokerConnectionError, *AMQP_ERRORS)
 
 
 class TaskPublisher:
@@ -69,7 +69,7 @@ class TaskPublisher:
     def ping(self) -> None:
         """Raise :class:`ServiceUnavailable` unless RabbitMQ accepts a connection."""
         try:
-            connection = pika.BlockingConnection(self._parameters())
+            connection = pika.BlockingConnection(probe_parameters(self.settings.rabbitmq_url))
             connection.close()
         except _BROKER_ERRORS as e:
             raise ServiceUnavailable("rabbitmq", f"cannot connect: {type(e).__name__}") from e
@@ -82,13 +82,10 @@ class TaskPublisher:
         consumers = sum(queues[n]["consumers"] for n in names)
         return {"queues": queues, "dead_letters": dead, "consumers": consumers}
 
-    def _parameters(self) -> pika.URLParameters:
-        return pika.URLParameters(with_connection_defaults(self.settings.rabbitmq_url))
-
     def _stats_from_amqp(self, names: list[str]) -> dict[str, dict[str, Any]]:
         """Passive declares: ready and consumer counts (in-flight needs the management API)."""
         try:
-            connection = pika.BlockingConnection(self._parameters())
+            connection = pika.BlockingConnection(probe_parameters(self.settings.rabbitmq_url))
         except _BROKER_ERRORS as e:
             raise ServiceUnavailable("rabbitmq", f"cannot connect: {type(e).__name__}") from e
         stats: dict[str, dict[str, Any]] = {}
