@@ -10,7 +10,12 @@ from typing import Any
 
 def utc_now() -> str:
     """The current UTC time as ISO 8601 text."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return utc_iso(datetime.now(timezone.utc))
+
+
+def utc_iso(moment: datetime) -> str:
+    """An aware ``moment`` as ISO 8601 UTC text, to the millisecond (``2024-05-01T12:00:00.000Z``)."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class Label(str, enum.Enum):

@@ -1,18 +1,12 @@
-"""The API's side of messaging: publish tasks with confirms, read queue statistics."""
+"""The API's side of messaging: publish tasks with confirms, probe the broker, read queue statistics."""
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
-import urllib.error
-import urllib.parse
-import urllib.request
 from typing import Any
 
 import pika
 from dramatiq import Broker
-from dramatiq.common import dq_name, xq_name
 from dramatiq.errors import BrokerConnectionError
 
 from ..domain import TaskStatus
@@ -20,6 +14,7 @@ from ..errors import ServiceUnavailable
 from ..settings import Settings
 from ..status_store import TaskStatusStore
 from .broker import AMQP_ERRORS, create_broker, probe_parameters
+from .queue_stats import read_in_flight, read_live_counts, read_queue_stats
 from .registry import Actors, declare_actors
 
 logger = logging.getLogger(__name__)
@@ -75,65 +70,14 @@ class TaskPublisher:
             raise ServiceUnavailable("rabbitmq", f"cannot connect: {type(e).__name__}") from e
 
     def queue_stats(self) -> dict[str, Any]:
-        """Messages ready and in flight per queue, dead letters and consumers."""
-        names = [self.settings.verify_queue, self.settings.ingest_queue]
-        queues = self._stats_from_management(names) or self._stats_from_amqp(names)
-        dead = sum(queues[xq_name(n)]["ready"] for n in names)
-        consumers = sum(queues[n]["consumers"] for n in names)
-        return {"queues": queues, "dead_letters": dead, "consumers": consumers}
-
-    def _stats_from_amqp(self, names: list[str]) -> dict[str, dict[str, Any]]:
-        """Passive declares: ready and consumer counts (in-flight needs the management API)."""
-        try:
-            connection = pika.BlockingConnection(probe_parameters(self.settings.rabbitmq_url))
-        except _BROKER_ERRORS as e:
-            raise ServiceUnavailable("rabbitmq", f"cannot connect: {type(e).__name__}") from e
-        stats: dict[str, dict[str, Any]] = {}
-        try:
-            for name in names:
-                for queue in (name, dq_name(name), xq_name(name)):
-                    channel = connection.channel()
-                    try:
-                        ok = channel.queue_declare(queue, passive=True).method
-                        stats[queue] = {"ready": ok.message_count, "in_flight": None, "consumers": ok.consumer_count}
-                        channel.close()
-                    except pika.exceptions.ChannelClosedByBroker:  # not declared yet: nothing was ever sent
-                        stats[queue] = {"ready": 0, "in_flight": None, "consumers": 0}
-        except _BROKER_ERRORS as e:
-            raise ServiceUnavailable("rabbitmq", f"cannot read queues: {type(e).__name__}") from e
-        finally:
-            if connection.is_open:
-                connection.close()
-        return stats
-
-    def _stats_from_management(self, names: list[str]) -> dict[str, dict[str, Any]] | None:
-        """Ready, unacknowledged and consumer counts from the management API, when it answers."""
-        amqp = urllib.parse.urlsplit(self.settings.rabbitmq_url)
-        vhost = urllib.parse.unquote(amqp.path[1:]) if len(amqp.path) > 1 else "/"
-        user = urllib.parse.unquote(amqp.username or "guest")
-        password = urllib.parse.unquote(amqp.password or "guest")
-        token = base64.b64encode(f"{user}:{password}".encode()).decode()
-        base = self.settings.rabbitmq_management_url.rstrip("/")
-        stats: dict[str, dict[str, Any]] = {}
-        for name in names:
-            for queue in (name, dq_name(name), xq_name(name)):
-                url = f"{base}/api/queues/{urllib.parse.quote(vhost, safe='')}/{urllib.parse.quote(queue, safe='')}"
-                request = urllib.request.Request(url, headers={"Authorization": f"Basic {token}"})
-                try:
-                    with urllib.request.urlopen(request, timeout=2) as response:
-                        data = json.load(response)
-                except urllib.error.HTTPError as e:
-                    if e.code != 404:
-                        return None
-                    data = {}
-                except (OSError, ValueError):
-                    return None
-                stats[queue] = {
-                    "ready": int(data.get("messages_ready", 0)),
-                    "in_flight": int(data.get("messages_unacknowledged", 0)),
-                    "consumers": int(data.get("consumers", 0)),
-                }
-        return stats
+        """Live ready and consumer counts per queue, in-flight counts as the management API last sampled them."""
+        return read_queue_stats(
+            [self.settings.verify_queue, self.settings.ingest_queue],
+            live=lambda queues: read_live_counts(probe_parameters(self.settings.rabbitmq_url), queues),
+            in_flight=lambda queues: read_in_flight(
+                self.settings.rabbitmq_management_url, self.settings.rabbitmq_url, queues
+            ),
+        )
 
 
 def create_publisher(settings: Settings, store: TaskStatusStore) -> TaskPublisher:

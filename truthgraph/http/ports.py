@@ -19,7 +19,7 @@ class Publisher(Protocol):
         ...
 
     def queue_stats(self) -> dict[str, Any]:
-        """Messages ready and in flight per queue, dead letters and consumers."""
+        """Live ready and consumer counts per queue, sampled in-flight counts, dead letters and consumers."""
         ...
 
     def ping(self) -> None:
