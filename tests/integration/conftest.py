@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from typing import Iterator
 
 import pika
 import pytest
 import redis
 
-from .service import RABBITMQ_URL, REDIS_URL, Service, delete_namespace, service_env
+from .service import (
+    MANAGEMENT_URL,
+    RABBITMQ_URL,
+    REDIS_URL,
+    Service,
+    delete_namespace,
+    management_answers,
+    service_env,
+    wait_for,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -24,6 +34,27 @@ def real_services() -> None:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
     except redis.ConnectionError as e:
         pytest.fail(f"Redis does not answer at {REDIS_URL}: {e!r}")
+
+
+@pytest.fixture(scope="session")
+def management_api() -> bool:
+    """Whether RabbitMQ's management API answers.
+
+    ``TRUTHGRAPH_TEST_RABBITMQ_MANAGEMENT=on`` (or ``off``) says which it must be: the other answer fails the run.
+    """
+    expected = os.environ.get("TRUTHGRAPH_TEST_RABBITMQ_MANAGEMENT", "")
+    if expected not in ("", "on", "off"):
+        pytest.fail(f"TRUTHGRAPH_TEST_RABBITMQ_MANAGEMENT must be on or off, not {expected!r}")
+    answers = management_answers(MANAGEMENT_URL, RABBITMQ_URL)
+    if expected == "on" and not answers:
+        try:
+            answers = wait_for(lambda: management_answers(MANAGEMENT_URL, RABBITMQ_URL), timeout=30,
+                               interval=0.5, what=f"RabbitMQ's management API at {MANAGEMENT_URL}")
+        except AssertionError as e:
+            pytest.fail(str(e))
+    if expected == "off" and answers:
+        pytest.fail(f"RabbitMQ's management API answers at {MANAGEMENT_URL} though it should be off")
+    return answers
 
 
 def _running(tmp_path_factory: pytest.TempPathFactory, *, worker: bool = True, **overrides: str) -> Iterator[Service]:

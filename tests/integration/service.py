@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 RABBITMQ_URL = os.environ.get("TRUTHGRAPH_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 REDIS_URL = os.environ.get("TRUTHGRAPH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+MANAGEMENT_URL = os.environ.get("TRUTHGRAPH_TEST_RABBITMQ_MANAGEMENT_URL", "http://127.0.0.1:15672")
 
 
 def free_port() -> int:
@@ -137,6 +139,16 @@ def queue_counts(amqp_url: str, queue: str) -> tuple[int, int]:
             connection.close()
 
 
+def management_answers(management_url: str, amqp_url: str) -> bool:
+    """Whether RabbitMQ's management API answers, with the credentials of ``amqp_url``."""
+    amqp = urllib.parse.urlsplit(amqp_url)
+    auth = (urllib.parse.unquote(amqp.username or "guest"), urllib.parse.unquote(amqp.password or "guest"))
+    try:
+        return requests.get(f"{management_url.rstrip('/')}/api/overview", auth=auth, timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
 def delete_namespace(amqp_url: str, redis_url: str, namespace: str) -> None:
     """Remove the queues and Redis keys a test service left behind."""
     connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
@@ -159,6 +171,7 @@ def service_env(tmp: Path, **overrides: str) -> dict[str, str]:
     env.update(
         TRUTHGRAPH_NAMESPACE=f"tgit-{uuid.uuid4().hex[:10]}",
         TRUTHGRAPH_RABBITMQ_URL=RABBITMQ_URL,
+        TRUTHGRAPH_RABBITMQ_MANAGEMENT_URL=MANAGEMENT_URL,
         TRUTHGRAPH_REDIS_URL=REDIS_URL,
         TRUTHGRAPH_DATA_DIR=str(tmp / "data"),
         TRUTHGRAPH_PIPELINE="tests.support.pipelines:scripted_pipeline",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import time
 import uuid
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
@@ -65,6 +66,7 @@ def test_temporary_errors_retry_with_backoff_then_complete(service):
     assert status["result"]["verdict"] == "SUPPORTED"
 
 
+@pytest.mark.queue_stats
 def test_permanent_error_fails_at_once_into_the_dead_letter_queue(service):
     dead_before = queue_counts(service.env["TRUTHGRAPH_RABBITMQ_URL"], f"{service.namespace}.verify.XQ")[0]
     response = service.post_claim(f"perm-{tag()}", f"fail-permanent:{tag()}")
@@ -83,11 +85,37 @@ def test_permanent_error_fails_at_once_into_the_dead_letter_queue(service):
     assert stats["tasks_by_status"]["failed"] >= 1
 
 
+@pytest.mark.queue_stats
 def test_queue_stats_and_readiness(service):
     assert requests.get(f"{service.url}/readyz", timeout=5).status_code == 200
     stats = requests.get(f"{service.url}/api/v1/queue/stats", timeout=5).json()
     assert stats["consumers"] >= 1
-    assert f"{service.namespace}.verify" in stats["queues"]
+    verify = stats["queues"][f"{service.namespace}.verify"]
+    assert verify["declared"] is True and verify["consumers"] >= 1
+    assert set(stats["queues"]) == {f"{service.namespace}.{kind}{suffix}"
+                                    for kind in ("verify", "ingest") for suffix in ("", ".DQ", ".XQ")}
+
+
+@pytest.mark.queue_stats
+def test_in_flight_is_a_dated_management_sample_or_null(service, management_api):
+    def stats() -> dict:
+        return requests.get(f"{service.url}/api/v1/queue/stats", timeout=5).json()
+
+    if not management_api:  # nobody else knows what is in flight
+        for entry in stats()["queues"].values():
+            assert entry["in_flight"] is None and entry["in_flight_sampled_at"] is None, entry
+        return
+    response = service.post_claim(f"busy-{tag()}", f"sleep:8:{tag()} true")
+    assert response.status_code == 202
+
+    def busy() -> dict | None:
+        entry = stats()["queues"][f"{service.namespace}.verify"]
+        return entry if entry["in_flight"] else None
+
+    entry = wait_for(busy, timeout=30, interval=0.5, what="the management API to sample the task in flight")
+    sampled_at = datetime.fromisoformat(entry["in_flight_sampled_at"])
+    assert sampled_at.tzinfo is not None and abs(datetime.now(timezone.utc) - sampled_at) < timedelta(minutes=1)
+    assert service.wait_until_done(response.json()["task_id"])["status"] == "completed"
 
 
 def test_unknown_task_and_claim_are_404(service):
