@@ -227,14 +227,24 @@ def _paths() -> dict[str, Any]:
                 "tags": ["operations"],
                 "operationId": "getQueueStats",
                 "summary": "Queue depths, dead letters, consumers and task counts",
+                "description": "`ready`, `consumers` and `dead_letters` are counted at the request; `in_flight` is "
+                "the broker's management API's latest sample, dated by `in_flight_sampled_at`, and null when that "
+                "API does not answer or has not sampled the queue yet.",
                 "responses": {
                     "200": {
-                        "description": "The statistics; `in_flight` is null when the broker's management API "
-                        "does not answer.",
+                        "description": "The statistics.",
                         "content": _json(
                             _ref("schemas", "QueueStats"),
                             {
-                                "queues": {"truthgraph.verify": {"ready": 3, "in_flight": 1, "consumers": 2}},
+                                "queues": {
+                                    "truthgraph.verify": {
+                                        "declared": True,
+                                        "ready": 3,
+                                        "consumers": 2,
+                                        "in_flight": 1,
+                                        "in_flight_sampled_at": "2024-05-01T12:00:05.000Z",
+                                    }
+                                },
                                 "dead_letters": 0,
                                 "consumers": 2,
                                 "tasks_by_status": {"pending": 3, "processing": 1, "completed": 17, "failed": 0},
@@ -516,17 +526,39 @@ def _schemas() -> dict[str, Any]:
             "properties": {
                 "queues": {
                     "type": "object",
+                    "description": "Each work queue with its delay (`.DQ`) and dead-letter (`.XQ`) queue, by name.",
                     "additionalProperties": {
                         "type": "object",
+                        "required": ["declared", "ready", "consumers", "in_flight", "in_flight_sampled_at"],
                         "properties": {
-                            "ready": {"type": "integer"},
-                            "in_flight": _nullable("integer"),
-                            "consumers": {"type": "integer"},
+                            "declared": {
+                                "type": "boolean",
+                                "description": "Whether the queue exists; one never declared has 0 ready and "
+                                "0 consumers, since nothing was ever sent to it.",
+                            },
+                            "ready": {"type": "integer", "minimum": 0, "description": "Messages waiting, now."},
+                            "consumers": {"type": "integer", "minimum": 0, "description": "Consumers, now."},
+                            "in_flight": _nullable(
+                                "integer",
+                                minimum=0,
+                                description="Messages delivered and not yet acknowledged, as of "
+                                "`in_flight_sampled_at`; null when unknown.",
+                            ),
+                            "in_flight_sampled_at": _nullable(
+                                "string",
+                                format="date-time",
+                                description="The time the management API gives its sample (UTC); null with "
+                                "`in_flight`.",
+                            ),
                         },
                     },
                 },
-                "dead_letters": {"type": "integer"},
-                "consumers": {"type": "integer"},
+                "dead_letters": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "Messages ready in the dead-letter queues, now.",
+                },
+                "consumers": {"type": "integer", "minimum": 0, "description": "Consumers of the work queues, now."},
                 "tasks_by_status": {
                     "type": "object",
                     "properties": {s.value: {"type": "integer"} for s in TaskState},
