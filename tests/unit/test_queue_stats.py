@@ -223,6 +223,10 @@ def test_no_management_api_at_all_gives_nothing(closed_port: int) -> None:
     assert read_in_flight(f"http://127.0.0.1:{closed_port}", AMQP_URL, QUEUES) == {}
 
 
+def test_something_else_on_the_management_port_gives_nothing(not_http_port: int) -> None:
+    assert read_in_flight(f"http://127.0.0.1:{not_http_port}", AMQP_URL, QUEUES) == {}
+
+
 # the AMQP side, without a broker
 
 
@@ -234,22 +238,26 @@ def closed_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def silent_port() -> Iterator[int]:
-    """A port of 127.0.0.1 that accepts connections and never says a word."""
+def tcp_server(greeting: bytes | None) -> Iterator[int]:
+    """A port of 127.0.0.1 that accepts connections and sends ``greeting`` then closes, or never says a word."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(8)
+    server.settimeout(0.1)
     accepted: list[socket.socket] = []
     stop = threading.Event()
 
     def accept() -> None:
-        server.settimeout(0.1)
         while not stop.is_set():
             try:
-                accepted.append(server.accept()[0])
+                connection = server.accept()[0]
             except OSError:
                 continue
+            if greeting is None:
+                accepted.append(connection)
+            else:
+                connection.sendall(greeting)
+                connection.close()
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
@@ -259,6 +267,18 @@ def silent_port() -> Iterator[int]:
     for connection in accepted:
         connection.close()
     server.close()
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A port of 127.0.0.1 that accepts connections and never says a word."""
+    yield from tcp_server(None)
+
+
+@pytest.fixture
+def not_http_port() -> Iterator[int]:
+    """A port of 127.0.0.1 where something other than an HTTP server answers."""
+    yield from tcp_server(b"SSH-2.0-OpenSSH_9.2\r\n")
 
 
 def test_live_counts_without_a_broker_are_service_unavailable(closed_port: int) -> None:

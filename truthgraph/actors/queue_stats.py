@@ -8,6 +8,7 @@ delivered but not yet acknowledged, with the time of the sample that says so. Wh
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import logging
 import time
@@ -150,7 +151,7 @@ def read_in_flight(
                 continue
             logger.warning("The management API answered %s for queue %s; in-flight counts unknown.", e.code, queue)
             break
-        except (OSError, ValueError) as e:  # refused, timed out, or not JSON
+        except (OSError, http.client.HTTPException, ValueError) as e:  # refused, timed out, not HTTP, not JSON
             logger.debug("The management API did not answer for queue %s: %r", queue, e)
             break
         sample = in_flight_sample(data)
