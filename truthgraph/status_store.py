@@ -5,9 +5,11 @@ from __future__ import annotations
 import functools
 import json
 import time
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, NamedTuple, TypeVar
 
 import redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 
 from .domain import TaskState, TaskStatus, utc_now
 from .errors import ServiceUnavailable
@@ -15,14 +17,41 @@ from .settings import Settings
 
 T = TypeVar("T")
 
+#: Time allowed to connect to Redis and for each reply, in seconds.
+DEFAULT_TIMEOUT_S = 2.0
+#: Tries after the first when Redis does not answer (a restart takes about a second).
+DEFAULT_RETRIES = 4
+#: Deliveries of one attempt of a task after which it counts as poison: it crashed its worker each time.
+DEFAULT_MAX_DELIVERIES = 3
+
+# Shared by the scripts below: re-create a missing record from the base fields ARGV[first .. first + 2 * n - 1],
+# return whether it did. Also points the claim's "latest" at it unless another task holds that pointer.
+_RECREATE = """
+local function recreate(record, claim_prefix, first, n, ttl)
+  if n == 0 then return false end
+  for i = first, first + 2 * n - 1, 2 do redis.call('HSET', record, ARGV[i], ARGV[i + 1]) end
+  redis.call('HSET', record, 'status', 'pending')
+  local claim_id = redis.call('HGET', record, 'claim_id')
+  if claim_id and claim_id ~= '' then
+    redis.call('SET', claim_prefix .. claim_id .. ':latest', redis.call('HGET', record, 'task_id'), 'EX', ttl, 'NX')
+  end
+  return true
+end
+"""
+
 # KEYS: record, state-set prefix, claim-key prefix
-# ARGV: new state, ttl seconds, now (epoch seconds), then field/value pairs to set.
-# A terminal record is never overwritten; returns 1 when the record changed.
-_TRANSITION = """
+# ARGV: new state, ttl seconds, now (epoch seconds), n base pairs, the base pairs (to re-create a missing record),
+# then field/value pairs to set. A terminal record is never overwritten; returns 1 when the record changed,
+# -1 when it is missing and no base was given.
+_TRANSITION = _RECREATE + """
 local current = redis.call('HGET', KEYS[1], 'status')
-if not current then return -1 end
+local n = tonumber(ARGV[4])
+if not current then
+  if not recreate(KEYS[1], KEYS[3], 5, n, ARGV[2]) then return -1 end
+  current = 'pending'
+end
 if current == 'completed' or current == 'failed' then return 0 end
-for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+for i = 5 + 2 * n, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('HSET', KEYS[1], 'status', ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 local task_id = redis.call('HGET', KEYS[1], 'task_id')
@@ -33,6 +62,36 @@ if ARGV[1] == 'completed' and claim_id and claim_id ~= '' then
   redis.call('SET', KEYS[3] .. claim_id .. ':verdict', task_id, 'EX', ARGV[2])
 end
 return 1
+"""
+
+# KEYS: record, state-set prefix, claim-key prefix, the task's "abandoned" mark.
+# ARGV: ttl, now, attempt (the message's retry count), most deliveries, n base pairs, the base pairs, then the
+# field/value pairs of the processing state. Counts the deliveries of this attempt, and starts processing unless
+# the task is finished (0), abandoned (-2) or delivered more than the most times (-3, nothing else changed).
+# Returns {outcome, deliveries}.
+_BEGIN = _RECREATE + """
+if redis.call('EXISTS', KEYS[4]) == 1 then return {-2, 0} end
+local current = redis.call('HGET', KEYS[1], 'status')
+local n = tonumber(ARGV[5])
+if not current then
+  recreate(KEYS[1], KEYS[3], 6, n, ARGV[1])
+  current = redis.call('HGET', KEYS[1], 'status')
+  if not current then return {-1, 0} end
+end
+if current == 'completed' or current == 'failed' then return {0, 0} end
+local deliveries = 1
+if redis.call('HGET', KEYS[1], 'attempt') == ARGV[3] then
+  deliveries = tonumber(redis.call('HGET', KEYS[1], 'deliveries') or '0') + 1
+end
+redis.call('HSET', KEYS[1], 'attempt', ARGV[3], 'deliveries', deliveries)
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+if deliveries > tonumber(ARGV[4]) then return {-3, deliveries} end
+for i = 6 + 2 * n, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('HSET', KEYS[1], 'status', 'processing')
+local task_id = redis.call('HGET', KEYS[1], 'task_id')
+redis.call('ZREM', KEYS[2] .. current, task_id)
+redis.call('ZADD', KEYS[2] .. 'processing', ARGV[2], task_id)
+return {1, deliveries}
 """
 
 # KEYS: record, state set, and the claim's "latest" pointer when the task has a claim.
@@ -97,17 +156,37 @@ class TaskStatusStore:
         self.clock = clock
         self._create = client.register_script(_CREATE)
         self._transition = client.register_script(_TRANSITION)
+        self._begin = client.register_script(_BEGIN)
         self._advance = client.register_script(_ADVANCE)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "TaskStatusStore":
-        """The store on the settings' Redis, namespace and TTL."""
-        return cls.from_url(settings.redis_url, namespace=settings.namespace, ttl_s=settings.result_ttl_s)
+    def from_settings(
+        cls, settings: Settings, *, timeout_s: float = DEFAULT_TIMEOUT_S, retries: int = DEFAULT_RETRIES
+    ) -> "TaskStatusStore":
+        """The store on the settings' Redis, namespace and TTL (see :meth:`from_url` for the bounds)."""
+        return cls.from_url(
+            settings.redis_url, namespace=settings.namespace, ttl_s=settings.result_ttl_s, timeout_s=timeout_s,
+            retries=retries,
+        )
 
     @classmethod
-    def from_url(cls, url: str, **kwargs: Any) -> "TaskStatusStore":
-        """Connect to the Redis server at ``url``."""
-        client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2, health_check_interval=30)
+    def from_url(
+        cls, url: str, *, timeout_s: float = DEFAULT_TIMEOUT_S, retries: int = DEFAULT_RETRIES, **kwargs: Any
+    ) -> "TaskStatusStore":
+        """Connect to the Redis server at ``url``.
+
+        Every call is bounded: ``timeout_s`` to connect and for each reply, and ``retries`` more tries after a
+        connection error or time-out, with an exponential backoff from 0.1 s capped at 1 s (so a Redis restart of
+        about a second is ridden out, while a Redis that hangs fails the call within a few seconds).
+        """
+        client = redis.Redis.from_url(
+            url,
+            socket_timeout=timeout_s,
+            socket_connect_timeout=timeout_s,
+            health_check_interval=30,
+            retry=Retry(ExponentialBackoff(cap=1.0, base=0.1), retries),
+            retry_on_error=[redis.ConnectionError, redis.TimeoutError],
+        )
         return cls(client, **kwargs)
 
     def _key(self, task_id: str) -> str:
@@ -118,6 +197,9 @@ class TaskStatusStore:
 
     def _claim_prefix(self) -> str:
         return f"{self.namespace}:claim:"
+
+    def _abandoned_key(self, task_id: str) -> str:
+        return f"{self.namespace}:abandoned:{task_id}"
 
     def _claim_key(self, claim_id: str, what: str) -> str:
         return f"{self._claim_prefix()}{claim_id}:{what}"
@@ -138,9 +220,7 @@ class TaskStatusStore:
         keys = [key, self._state_prefix() + status.status.value]
         if status.claim_id:
             keys.append(self._claim_key(status.claim_id, "latest"))
-        args: list[Any] = [self.ttl_s, self.clock(), status.task_id]
-        for name, value in _encode(status.to_dict()).items():
-            args += [name, value]
+        args: list[Any] = [self.ttl_s, self.clock(), status.task_id, *_pairs(_encode(status.to_dict()))]
         return bool(self._create(keys=keys, args=args))
 
     @_redis_errors
@@ -158,16 +238,46 @@ class TaskStatusStore:
             pipe.execute()
 
     @_redis_errors
-    def transition(self, task_id: str, state: TaskState, **fields: Any) -> bool:
+    def transition(self, task_id: str, state: TaskState, *, base: TaskStatus | None = None, **fields: Any) -> bool:
         """Move a record to ``state`` and set ``fields``; a terminal record never changes.
 
-        Returns whether the record changed.
+        A missing record (lost with Redis, or expired) is re-created from ``base`` first, when given, and the
+        transition is not dropped. Returns whether the record changed.
         """
-        args: list[Any] = [state.value, self.ttl_s, self.clock()]
-        for name, value in _encode(fields).items():
-            args += [name, value]
+        base_args = _pairs(_encode(base.to_dict())) if base is not None else []
+        args: list[Any] = [state.value, self.ttl_s, self.clock(), len(base_args) // 2, *base_args]
+        args += _pairs(_encode(fields))
         keys = [self._key(task_id), self._state_prefix(), self._claim_prefix()]
         return self._transition(keys=keys, args=args) == 1
+
+    @_redis_errors
+    def begin(
+        self,
+        task_id: str,
+        *,
+        attempt: int,
+        base: TaskStatus | None = None,
+        max_deliveries: int = DEFAULT_MAX_DELIVERIES,
+        **fields: Any,
+    ) -> Start:
+        """Count a delivery of attempt ``attempt`` (the message's retry count) and mark the task ``processing``.
+
+        Nothing changes when the task is finished or was abandoned; when this attempt has now been delivered more
+        than ``max_deliveries`` times (each earlier delivery crashed its worker) only the count is kept. A missing
+        record is re-created from ``base``.
+        """
+        base_args = _pairs(_encode(base.to_dict())) if base is not None else []
+        args: list[Any] = [self.ttl_s, self.clock(), attempt, max_deliveries, len(base_args) // 2, *base_args]
+        args += _pairs(_encode(fields))
+        keys = [self._key(task_id), self._state_prefix(), self._claim_prefix(), self._abandoned_key(task_id)]
+        outcome, deliveries = self._begin(keys=keys, args=args)
+        return Start(_START_OUTCOMES[int(outcome)], int(deliveries))
+
+    @_redis_errors
+    def abandon(self, task_id: str) -> None:
+        """Forget a task that could not be queued, and mark it so that a copy that surfaces later is not run."""
+        self.client.set(self._abandoned_key(task_id), 1, ex=self.ttl_s)
+        self.delete(task_id)
 
     @_redis_errors
     def advance(self, task_id: str, percentage: int, stage: str) -> bool:
@@ -217,6 +327,21 @@ def new_status(task_id: str, task_type: str, *, claim_id: str | None = None, cor
         corpus=corpus,
         created_at=utc_now(),
     )
+
+
+class Start(NamedTuple):
+    """What :meth:`TaskStatusStore.begin` found: ``started``, ``finished``, ``abandoned``, ``poison`` or ``missing``."""
+
+    outcome: str
+    deliveries: int
+
+
+_START_OUTCOMES = {1: "started", 0: "finished", -2: "abandoned", -3: "poison", -1: "missing"}
+
+
+def _pairs(encoded: dict[str, str]) -> list[str]:
+    """Field/value pairs, flattened for a script's arguments."""
+    return [item for pair in encoded.items() for item in pair]
 
 
 def _encode(data: dict[str, Any]) -> dict[str, str]:

@@ -12,7 +12,7 @@ from truthgraph.errors import ServiceUnavailable
 
 # The real store's record codec: a record reads back exactly as it does from Redis
 # (numbers as int, empty text as None, results through JSON), and what is stored is a copy.
-from truthgraph.status_store import _decode, _encode
+from truthgraph.status_store import DEFAULT_MAX_DELIVERIES, Start, _decode, _encode
 
 _STATUS = b"status"
 _TASK_ID = b"task_id"
@@ -59,6 +59,7 @@ class InMemoryStatusStore:
         self._lock = threading.Lock()
         self._records: dict[str, _Entry] = {}
         self._pointers: dict[tuple[str, str], tuple[str, float]] = {}
+        self._abandoned: dict[str, float] = {}
 
     def _answer(self) -> None:
         if self.unavailable is not None:
@@ -109,12 +110,13 @@ class InMemoryStatusStore:
             if status and status.claim_id and self._pointer(status.claim_id, "latest", now) == task_id:
                 del self._pointers[(status.claim_id, "latest")]
 
-    def transition(self, task_id: str, state: TaskState, **fields: Any) -> bool:
-        """Move a record to ``state`` and set ``fields``; a terminal record never changes."""
+    def transition(self, task_id: str, state: TaskState, *, base: TaskStatus | None = None, **fields: Any) -> bool:
+        """Move a record to ``state`` and set ``fields``; a terminal record never changes; a missing one is
+        re-created from ``base`` when given."""
         with self._lock:
             self._answer()
             now = self.clock()
-            record = self._live(task_id, now)
+            record = self._live(task_id, now) or self._recreate(task_id, base, now)
             if record is None or TaskState(record[_STATUS].decode()).terminal:
                 return False
             record.update(_as_bytes(_encode(fields)))
@@ -124,6 +126,53 @@ class InMemoryStatusStore:
             if state is TaskState.COMPLETED and claim_id:
                 self._pointers[(claim_id, "verdict")] = (record[_TASK_ID].decode(), now + self.ttl_s)
             return True
+
+    def begin(
+        self,
+        task_id: str,
+        *,
+        attempt: int,
+        base: TaskStatus | None = None,
+        max_deliveries: int = DEFAULT_MAX_DELIVERIES,
+        **fields: Any,
+    ) -> Start:
+        """Count a delivery of attempt ``attempt`` and mark the task ``processing`` (see the real store)."""
+        with self._lock:
+            self._answer()
+            now = self.clock()
+            if self._abandoned.get(task_id, 0.0) > now:
+                return Start("abandoned", 0)
+            record = self._live(task_id, now) or self._recreate(task_id, base, now)
+            if record is None:
+                return Start("missing", 0)
+            if TaskState(record[_STATUS].decode()).terminal:
+                return Start("finished", 0)
+            same = record.get(b"attempt") == str(attempt).encode()
+            deliveries = int(record.get(b"deliveries") or 0) + 1 if same else 1
+            record[b"attempt"], record[b"deliveries"] = str(attempt).encode(), str(deliveries).encode()
+            self._records[task_id].expires_at = now + self.ttl_s
+            if deliveries > max_deliveries:
+                return Start("poison", deliveries)
+            record.update(_as_bytes(_encode(fields)))
+            record[_STATUS] = TaskState.PROCESSING.value.encode()
+            return Start("started", deliveries)
+
+    def abandon(self, task_id: str) -> None:
+        """Forget a task that could not be queued, and mark it so that a copy that surfaces later is not run."""
+        self._answer()
+        with self._lock:
+            self._abandoned[task_id] = self.clock() + self.ttl_s
+        self.delete(task_id)
+
+    def _recreate(self, task_id: str, base: TaskStatus | None, now: float) -> dict[bytes, bytes] | None:
+        """Re-create a missing record from ``base`` (as ``pending``), pointing its claim at it unless taken."""
+        if base is None:
+            return None
+        fields = _as_bytes(_encode({**base.to_dict(), "status": TaskState.PENDING}))
+        self._records[task_id] = _Entry(fields, now + self.ttl_s)
+        if base.claim_id and self._pointer(base.claim_id, "latest", now) is None:
+            self._pointers[(base.claim_id, "latest")] = (task_id, now + self.ttl_s)
+        return fields
 
     def advance(self, task_id: str, percentage: int, stage: str) -> bool:
         """Raise a processing task's progress to ``percentage`` (0-100) at ``stage``; its expiry is unchanged."""

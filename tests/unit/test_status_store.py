@@ -26,6 +26,8 @@ CALLS: dict[str, Callable[[Any], Any]] = {
     "latest_for_claim": lambda store: store.latest_for_claim("c1"),
     "latest_verdict_for_claim": lambda store: store.latest_verdict_for_claim("c1"),
     "counts": lambda store: store.counts(),
+    "begin": lambda store: store.begin("t1", attempt=0),
+    "abandon": lambda store: store.abandon("t1"),
 }
 
 
@@ -176,3 +178,43 @@ def test_unreachable_redis_raises_service_unavailable():
     with pytest.raises(ServiceUnavailable) as info:
         dead.get("t1")
     assert info.value.service == "redis"
+
+
+def test_a_transition_on_a_missing_record_recreates_it_from_its_base(store):
+    base = new_status("t1", "verify", claim_id="c1")
+    assert store.transition("t1", TaskState.COMPLETED, result={"verdict": "SUPPORTED"}) is False
+    assert store.get("t1") is None
+    assert store.transition("t1", TaskState.COMPLETED, base=base, result={"verdict": "SUPPORTED"}) is True
+    status = store.get("t1")
+    assert (status.status, status.task_type, status.claim_id) == (TaskState.COMPLETED, "verify", "c1")
+    assert status.created_at == base.created_at and status.result == {"verdict": "SUPPORTED"}
+    assert store.latest_for_claim("c1").task_id == "t1" and store.latest_verdict_for_claim("c1").task_id == "t1"
+
+
+def test_a_recreated_record_leaves_a_newer_claim_pointer_alone(store):
+    store.create(new_status("t2", "verify", claim_id="c1"))
+    store.transition("t1", TaskState.PROCESSING, base=new_status("t1", "verify", claim_id="c1"))
+    assert store.latest_for_claim("c1").task_id == "t2"
+
+
+def test_begin_counts_the_deliveries_of_each_attempt(store):
+    store.create(new_status("t1", "verify"))
+    assert store.begin("t1", attempt=0, max_deliveries=2, stage="started") == ("started", 1)
+    assert store.get("t1").status is TaskState.PROCESSING and store.get("t1").stage == "started"
+    assert store.begin("t1", attempt=0, max_deliveries=2) == ("started", 2)
+    assert store.begin("t1", attempt=0, max_deliveries=2) == ("poison", 3)
+    assert store.begin("t1", attempt=1, max_deliveries=2) == ("started", 1)  # a retry starts its own count
+
+
+def test_begin_skips_finished_and_abandoned_tasks_and_recreates_lost_ones(store):
+    store.create(new_status("done", "verify"))
+    store.transition("done", TaskState.COMPLETED, result={})
+    assert store.begin("done", attempt=0).outcome == "finished"
+    store.create(new_status("gone", "verify", claim_id="c1"))
+    store.abandon("gone")
+    assert store.get("gone") is None and store.latest_for_claim("c1") is None
+    assert store.begin("gone", attempt=0, base=new_status("gone", "verify")).outcome == "abandoned"
+    assert store.get("gone") is None
+    assert store.begin("lost", attempt=0).outcome == "missing"
+    assert store.begin("lost", attempt=0, base=new_status("lost", "ingest", corpus="x")).outcome == "started"
+    assert (store.get("lost").task_type, store.get("lost").corpus) == ("ingest", "x")

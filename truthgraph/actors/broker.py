@@ -24,7 +24,7 @@ from pika.adapters.utils.connection_workflow import AMQPConnectorException
 from ..errors import PermanentError
 from ..settings import Settings
 from ..status_store import TaskStatusStore
-from .task_status import TaskStatusMiddleware
+from .task_status import StatusNotRecorded, TaskStatusMiddleware
 
 #: pika connection parameters added to the RabbitMQ URL unless it sets them itself.
 DEFAULT_CONNECTION_PARAMETERS = {
@@ -45,6 +45,17 @@ PROBE_CONNECTION_PARAMETERS = {
     "heartbeat": "2",
 }
 
+#: Bounds of the API's publishing connection, so that a publish to a RabbitMQ that hangs or blocks publishers fails
+#: (503) well inside a request's time: 2 s for a connection's handshake, blocked publishers given up after 5 s,
+#: a silent broker noticed by its missing heartbeats within about 6 to 9 s. Dramatiq tries a publish up to six
+#: times on fresh connections, with the same message id.
+PUBLISH_CONNECTION_PARAMETERS = {
+    "connection_attempts": "1",
+    "socket_timeout": "2",
+    "stack_timeout": "2",
+    "heartbeat": "3",
+    "blocked_connection_timeout": "5",
+}
 #: What pika raises when RabbitMQ cannot be reached or stops answering (a handshake timeout is no AMQPError).
 AMQP_ERRORS = (pika.exceptions.AMQPError, AMQPConnectorException, OSError)
 
@@ -69,9 +80,7 @@ def build_middleware(
             max_retries=settings.max_retries,
             min_backoff=int(settings.min_backoff_s * 1000),
             max_backoff=int(settings.max_backoff_s * 1000),
-            retry_when=lambda retries, exception: (
-                retries < settings.max_retries and not isinstance(exception, PermanentError)
-            ),
+            retry_when=lambda retries, exception: should_retry(retries, exception, max_retries=settings.max_retries),
         ),
         Results(backend=results_backend, result_ttl=settings.result_ttl_s * 1000),
         CurrentMessage(),
@@ -79,10 +88,25 @@ def build_middleware(
     ]
 
 
-def create_broker(settings: Settings, store: TaskStatusStore) -> Broker:
-    """A RabbitMQ broker: a publish returns only once RabbitMQ has confirmed it holds the message."""
+def should_retry(retries: int, exception: BaseException, *, max_retries: int) -> bool:
+    """Whether a failed attempt is tried again: an unrecorded status always (the task itself did not fail, and
+    ``AgeLimit`` bounds how long), a permanent error never, anything else while retries remain."""
+    if isinstance(exception, StatusNotRecorded):
+        return True
+    return retries < max_retries and not isinstance(exception, PermanentError)
+
+
+def create_broker(
+    settings: Settings, store: TaskStatusStore, *, connection_parameters: Mapping[str, str] | None = None
+) -> Broker:
+    """A RabbitMQ broker: a publish returns only once RabbitMQ has confirmed it holds the message.
+
+    ``connection_parameters`` (pika's, e.g. :data:`PUBLISH_CONNECTION_PARAMETERS`) replace the defaults where the URL
+    sets none.
+    """
+    defaults = {**DEFAULT_CONNECTION_PARAMETERS, **(connection_parameters or {})}
     return RabbitmqBroker(
-        url=with_connection_defaults(settings.rabbitmq_url),
+        url=with_connection_defaults(settings.rabbitmq_url, defaults),
         confirm_delivery=True,
         middleware=build_middleware(settings, store),
     )

@@ -12,10 +12,11 @@ from dramatiq.errors import BrokerConnectionError
 from ..domain import TaskStatus
 from ..errors import ServiceUnavailable
 from ..settings import Settings
-from ..status_store import TaskStatusStore
-from .broker import AMQP_ERRORS, create_broker, probe_parameters
+from ..status_store import TaskStatusStore, new_status
+from .broker import AMQP_ERRORS, PUBLISH_CONNECTION_PARAMETERS, create_broker, probe_parameters
 from .queue_stats import read_in_flight, read_live_counts, read_queue_stats
 from .registry import Actors, declare_actors
+from .task_status import TASK_TYPE_OPTION, StatusNotRecorded
 
 logger = logging.getLogger(__name__)
 
@@ -44,22 +45,39 @@ class TaskPublisher:
         return self._publish(message)
 
     def _publish(self, message: Any) -> TaskStatus:
+        """Publish a message whose ``pending`` record the TaskStatusMiddleware writes first.
+
+        A record that cannot be written stops the publish (503, nothing queued). A publish RabbitMQ does not confirm
+        is tried again with the same message id (Dramatiq does, on a fresh connection); when it still fails, the task
+        is abandoned, so that a copy RabbitMQ did take after all is skipped by the worker and the 503 stays true.
+        """
         try:
             self.broker.enqueue(message)
+        except StatusNotRecorded as e:
+            logger.warning("Could not record task %s, so it was not published: %s", message.message_id, e)
+            raise ServiceUnavailable("redis", "the task status could not be written") from e
         except _BROKER_ERRORS as e:
             logger.warning("Could not publish task %s: %s", message.message_id, e)
-            self._forget(message.message_id)
+            self._abandon(message.message_id)
             raise ServiceUnavailable("rabbitmq", "the task could not be handed to the message broker") from e
-        status = self.store.get(message.message_id)
-        if status is None:  # expired between publish and read: only possible with a tiny TTL
-            raise ServiceUnavailable("redis", "the task status could not be read back")
-        return status
+        return self._read_back(message)
 
-    def _forget(self, task_id: str) -> None:
+    def _read_back(self, message: Any) -> TaskStatus:
+        """The record of a published task; it is queued, so when Redis cannot say, the pending record it was given."""
         try:
-            self.store.delete(task_id)
+            status = self.store.get(message.message_id)
         except ServiceUnavailable:
-            logger.warning("Could not remove the status of unpublished task %s.", task_id)
+            status = None
+        return status or new_status(message.message_id, self._task_type(message), **_identity(message))
+
+    def _abandon(self, task_id: str) -> None:
+        try:
+            self.store.abandon(task_id)
+        except ServiceUnavailable:
+            logger.error("Could not mark unpublished task %s as abandoned.", task_id)
+
+    def _task_type(self, message: Any) -> str:
+        return str(self.broker.get_actor(message.actor_name).options.get(TASK_TYPE_OPTION, ""))
 
     def ping(self) -> None:
         """Raise :class:`ServiceUnavailable` unless RabbitMQ accepts a connection."""
@@ -80,7 +98,12 @@ class TaskPublisher:
         )
 
 
+def _identity(message: Any) -> dict[str, Any]:
+    kwargs = message.kwargs or {}
+    return {"claim_id": kwargs.get("claim_id"), "corpus": kwargs.get("corpus")}
+
+
 def create_publisher(settings: Settings, store: TaskStatusStore) -> TaskPublisher:
-    """A publisher on its own broker, with the actors declared but never run here."""
-    broker = create_broker(settings, store)
+    """A publisher on its own broker (bounded publishing connection), with the actors declared but never run here."""
+    broker = create_broker(settings, store, connection_parameters=PUBLISH_CONNECTION_PARAMETERS)
     return TaskPublisher(settings=settings, broker=broker, actors=declare_actors(broker, settings, store), store=store)

@@ -21,6 +21,10 @@ from .resources.operations import Health, QueueStats, Readiness
 from .resources.tasks import TaskStatusResource
 from .resources.verdicts import VerdictResource
 
+#: Time the API gives Redis to connect and for each reply, in seconds, and the tries after the first: a Redis that
+#: hangs costs a request about 3.5 s before its 503, well inside a gunicorn worker's time-out.
+API_REDIS_TIMEOUT_S, API_REDIS_RETRIES = 1.0, 2
+
 
 def create_app(
     settings: Settings,
@@ -52,5 +56,5 @@ def create_app(
 def get_app() -> falcon.App:
     """The API configured from ``TRUTHGRAPH_*`` variables, on the real Redis and RabbitMQ."""
     settings = Settings.from_env()
-    store = TaskStatusStore.from_settings(settings)
+    store = TaskStatusStore.from_settings(settings, timeout_s=API_REDIS_TIMEOUT_S, retries=API_REDIS_RETRIES)
     return create_app(settings, store=store, publisher=create_publisher(settings, store))
