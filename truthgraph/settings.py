@@ -44,6 +44,7 @@ class Settings:
     result_ttl_s: int = DEFAULT_RESULT_TTL_S
     time_limit_s: float = DEFAULT_TIME_LIMIT_S
     max_age_s: float = 24 * 3600
+    dead_letter_ttl_s: float = 0
     max_retries: int = DEFAULT_MAX_RETRIES
     min_backoff_s: float = DEFAULT_MIN_BACKOFF_S
     max_backoff_s: float = DEFAULT_MAX_BACKOFF_S
@@ -92,6 +93,9 @@ class Settings:
                 raise InvalidInput(f"TRUTHGRAPH_{name.upper()} must be positive", field=name)
         if self.max_retries < 0:
             raise InvalidInput("TRUTHGRAPH_MAX_RETRIES must not be negative", field="max_retries")
+        if self.dead_letter_ttl_s < 0:
+            raise InvalidInput("TRUTHGRAPH_DEAD_LETTER_TTL_S must not be negative (0 keeps dead letters)",
+                               field="dead_letter_ttl_s")
         if self.min_backoff_s > self.max_backoff_s:
             raise InvalidInput("TRUTHGRAPH_MIN_BACKOFF_S must not exceed TRUTHGRAPH_MAX_BACKOFF_S", field="min_backoff_s")
 

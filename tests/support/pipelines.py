@@ -3,6 +3,7 @@
 - ``fail-temporary:N:<tag>`` raises TemporaryError on the first N attempts, then verifies;
 - ``fail-permanent:<tag>`` raises PermanentError;
 - ``sleep:SECONDS:<tag>`` takes that long (in small steps, reporting progress);
+- ``crash:<tag>`` kills the worker process that runs it (SIGKILL), every time: a poison message;
 - anything else is verified by a word rule: "true" → SUPPORTED, "false" → REFUTED, else NOT_ENOUGH_INFO.
 
 ``scripted_pipeline`` counts attempts in Redis (``TRUTHGRAPH_REDIS_URL``), so they survive across worker
@@ -12,6 +13,8 @@ its process.
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 from collections import Counter
@@ -66,6 +69,8 @@ class ScriptedPipeline:
     def verify(self, claim_text: str, options: Mapping[str, Any], progress: ProgressCallback = no_progress) -> Verdict:
         progress(10, "retrieval")
         command, _, rest = claim_text.partition(":")
+        if command == "crash":  # a poison message: it kills the worker process that runs it, every time
+            os.kill(os.getpid(), signal.SIGKILL)
         if command == "fail-temporary":
             failures = int(rest.split(":", 1)[0])
             attempt = self._attempt(claim_text)

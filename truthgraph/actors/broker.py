@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+import logging
+from typing import Any, Mapping
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pika
 from dramatiq import Broker, Middleware
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
+from dramatiq.common import xq_name
 from dramatiq.middleware import (
     AgeLimit,
     Callbacks,
@@ -25,6 +27,8 @@ from ..errors import PermanentError
 from ..settings import Settings
 from ..status_store import TaskStatusStore
 from .task_status import StatusNotRecorded, TaskStatusMiddleware
+
+logger = logging.getLogger(__name__)
 
 #: pika connection parameters added to the RabbitMQ URL unless it sets them itself.
 DEFAULT_CONNECTION_PARAMETERS = {
@@ -96,6 +100,35 @@ def should_retry(retries: int, exception: BaseException, *, max_retries: int) ->
     return retries < max_retries and not isinstance(exception, PermanentError)
 
 
+class TruthGraphBroker(RabbitmqBroker):
+    """Dramatiq's RabbitMQ broker whose dead letters keep until replayed or discarded.
+
+    Dramatiq declares its dead-letter queues (``.XQ``) with a 7-day message TTL; here the TTL is
+    ``dead_letter_ttl_ms`` (``None``: none, the default). A dead-letter queue already declared with other arguments
+    is kept as it is, with a warning: RabbitMQ cannot change a queue's arguments, so delete it once it is empty to
+    apply the setting.
+    """
+
+    def __init__(self, *, dead_letter_ttl_ms: int | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.dead_letter_ttl_ms = dead_letter_ttl_ms
+
+    def _declare_xq_queue(self, queue_name: str) -> Any:
+        name = xq_name(queue_name)
+        arguments = {} if self.dead_letter_ttl_ms is None else {"x-message-ttl": self.dead_letter_ttl_ms}
+        try:
+            return self.channel.queue_declare(queue=name, durable=True, arguments=arguments)
+        except pika.exceptions.ChannelClosedByBroker as e:
+            if e.reply_code != 406:  # PRECONDITION_FAILED: declared before with other arguments
+                raise
+            del self.channel
+            logger.warning(
+                "Dead-letter queue %s was declared with other arguments (%s); it is kept as it is. Delete it once it "
+                "is empty to apply TRUTHGRAPH_DEAD_LETTER_TTL_S.", name, e.reply_text,
+            )
+            return self.channel.queue_declare(queue=name, passive=True)
+
+
 def create_broker(
     settings: Settings, store: TaskStatusStore, *, connection_parameters: Mapping[str, str] | None = None
 ) -> Broker:
@@ -105,7 +138,8 @@ def create_broker(
     sets none.
     """
     defaults = {**DEFAULT_CONNECTION_PARAMETERS, **(connection_parameters or {})}
-    return RabbitmqBroker(
+    return TruthGraphBroker(
+        dead_letter_ttl_ms=int(settings.dead_letter_ttl_s * 1000) if settings.dead_letter_ttl_s else None,
         url=with_connection_defaults(settings.rabbitmq_url, defaults),
         confirm_delivery=True,
         middleware=build_middleware(settings, store),
