@@ -55,6 +55,7 @@ class Settings:
     ingester: str = "truthgraph.verification.default:build_default_ingester"
     stance_model: str = "default"
     default_corpus: str = "wikipedia"
+    heartbeat_dir: str = ""
 
     @property
     def verify_queue(self) -> str:
@@ -70,6 +71,11 @@ class Settings:
     def evidence_db_path(self) -> Path:
         """The SQLite file that holds the evidence corpora."""
         return Path(self.data_dir) / "evidence.sqlite3"
+
+    @property
+    def heartbeat_path(self) -> Path:
+        """The folder of the workers' heartbeat files: ``heartbeat_dir``, else ``heartbeats`` in the data folder."""
+        return Path(self.heartbeat_dir) if self.heartbeat_dir else Path(self.data_dir) / "heartbeats"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":

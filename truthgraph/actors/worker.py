@@ -9,9 +9,11 @@ import logging
 
 import dramatiq
 
+from ..heartbeats import Heartbeats
 from ..settings import Settings
 from ..status_store import TaskStatusStore
 from .broker import create_broker
+from .heartbeat import Heartbeat
 from .pipeline_loader import PipelineLoader
 from .registry import declare_actors
 
@@ -36,5 +38,6 @@ store = TaskStatusStore.from_settings(settings)
 broker = create_broker(settings, store)
 loader = PipelineLoader(settings)
 broker.add_middleware(PipelineWarmup(loader))
+broker.add_middleware(Heartbeat(heartbeats=Heartbeats(path=settings.heartbeat_path)))  # after the warm-up: ready
 dramatiq.set_broker(broker)
 actors = declare_actors(broker, settings, store, loader)
