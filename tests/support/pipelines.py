@@ -9,6 +9,9 @@
 ``scripted_pipeline`` counts attempts in Redis (``TRUTHGRAPH_REDIS_URL``), so they survive across worker
 processes; ``in_process_scripted_pipeline`` counts them in memory, for a StubBroker worker whose retries stay in
 its process.
+
+``TRUTHGRAPH_TEST_HANG_BOOTS=N`` (read only here) makes the first N loads of ``scripted_pipeline`` in a namespace
+hang, counted in Redis: a worker process that never becomes ready, for the supervisor's tests.
 """
 
 from __future__ import annotations
@@ -103,8 +106,20 @@ class ScriptedPipeline:
         return Verdict(claim=claim_text, label=label, confidence=0.8, evidence=evidence, model="scripted")
 
 
+#: How long a hanging load waits, in seconds: longer than any test waits for it.
+HANG_S = 600
+
+
 def scripted_pipeline(settings: Settings) -> ScriptedPipeline:
     """Factory named by ``TRUTHGRAPH_PIPELINE=tests.support.pipelines:scripted_pipeline``."""
+    hang_boots = int(os.environ.get("TRUTHGRAPH_TEST_HANG_BOOTS") or 0)
+    if hang_boots:
+        client = redis.Redis.from_url(settings.redis_url)
+        key = f"{settings.namespace}:test-boots"
+        boot = int(client.incr(key))
+        client.expire(key, 600)
+        if boot <= hang_boots:
+            time.sleep(HANG_S)
     return ScriptedPipeline(settings)
 
 

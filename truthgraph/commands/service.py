@@ -1,34 +1,41 @@
-"""``truthgraph serve``, ``worker`` and ``run``: the API under gunicorn, a Dramatiq worker, or both."""
+"""``truthgraph serve``, ``worker``, ``run``, ``worker-health``: the API, supervised workers, both, their health."""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
-import signal
-import subprocess
 import sys
 import time
 
+from ..heartbeats import DEFAULT_MAX_AGE_S, Heartbeats
 from ..settings import Settings
+from .supervisor import DEFAULT_READY_TIMEOUT_S, HeartbeatProbe, Program, Supervisor
 
 #: How long a worker may take to finish in-flight tasks after SIGTERM, in seconds.
 DEFAULT_SHUTDOWN_TIMEOUT_S = 150
+#: Time the supervisor allows beyond the workers' own shutdown timeout before it kills them, in seconds.
+DEFAULT_STOP_MARGIN_S = 15
 
 
 def add_service_commands(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``serve``, ``worker`` and ``run``."""
+    """Register ``serve``, ``worker``, ``run`` and ``worker-health``."""
     serve = subparsers.add_parser("serve", help="run the HTTP API under gunicorn")
     _add_api_options(serve)
     serve.set_defaults(func=serve_command)
 
-    worker = subparsers.add_parser("worker", help="run a Dramatiq worker")
+    worker = subparsers.add_parser("worker", help="run supervised Dramatiq worker processes")
     _add_worker_options(worker)
     worker.set_defaults(func=worker_command)
 
-    run = subparsers.add_parser("run", help="run the API and a worker together")
+    run = subparsers.add_parser("run", help="run the API and supervised workers together")
     _add_api_options(run)
     _add_worker_options(run)
     run.set_defaults(func=run_command)
+
+    health = subparsers.add_parser("worker-health", help="exit 0 when a worker process has a fresh heartbeat, else 1")
+    health.add_argument("--max-age", type=float, default=DEFAULT_MAX_AGE_S, help="seconds a heartbeat stays fresh")
+    health.set_defaults(func=worker_health_command)
 
 
 def serve_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -38,34 +45,40 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def worker_command(args: argparse.Namespace, settings: Settings) -> int:
-    """Run a Dramatiq worker on TruthGraph's queues (replaces this process)."""
-    os.execvp(sys.executable, worker_argv(settings, args.processes, args.threads))
-    return 0  # pragma: no cover
+    """Run ``--processes`` Dramatiq worker processes under a supervisor until SIGTERM or SIGINT."""
+    _log_to_stderr()
+    return _supervisor(settings, worker_programs(settings, args.processes, args.threads), args.ready_timeout).run()
 
 
 def run_command(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the API and a worker together until interrupted, printing the URL."""
-    children = [
-        subprocess.Popen(worker_argv(settings, args.processes, args.threads)),
-        subprocess.Popen(gunicorn_argv(args.host, args.port, args.workers)),
-    ]
+    """Run the API and the worker processes under one supervisor until interrupted, printing the URL."""
+    _log_to_stderr()
+    api = Program(name="api", argv=gunicorn_argv(args.host, args.port, args.workers))
+    supervisor = _supervisor(
+        settings, [api, *worker_programs(settings, args.processes, args.threads)], args.ready_timeout
+    )
     print(f"TruthGraph API on http://{args.host}:{args.port}  (docs: http://{args.host}:{args.port}/docs)", flush=True)
+    return supervisor.run()
 
-    def stop(signum: int, frame: object) -> None:
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    try:
-        while all(child.poll() is None for child in children):
-            time.sleep(0.5)
-    finally:
-        stop(signal.SIGTERM, None)
-        for child in children:
-            child.wait()
-    return max((child.returncode or 0) for child in children)
+def worker_health_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Exit 0 when some worker process wrote a heartbeat in the last ``--max-age`` seconds, else 1."""
+    heartbeats = Heartbeats(path=settings.heartbeat_path)
+    now = time.time()
+    fresh = heartbeats.fresh(now=now, max_age_s=args.max_age)
+    if not fresh:
+        print(f"unhealthy: no heartbeat younger than {args.max_age:g} s in {heartbeats.path}", file=sys.stderr)
+        return 1
+    pids = ", ".join(str(beat.pid) for beat in fresh)
+    print(f"healthy: {len(fresh)} worker process(es) beating (pid {pids}), newest {fresh[0].age_s(now):.1f} s ago")
+    return 0
+
+
+def worker_programs(settings: Settings, processes: int, threads: int) -> list[Program]:
+    """One supervised Dramatiq master per worker process, each judged by its worker's heartbeat."""
+    probe = HeartbeatProbe(heartbeats=Heartbeats(path=settings.heartbeat_path))
+    argv = worker_argv(settings, 1, threads)
+    return [Program(name=f"worker-{number}", argv=argv, probe=probe) for number in range(1, processes + 1)]
 
 
 def gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
@@ -81,13 +94,29 @@ def gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
 
 def worker_argv(settings: Settings, processes: int, threads: int) -> list[str]:
     """The command line of a Dramatiq worker, with time to finish a task after SIGTERM."""
-    shutdown_ms = max(DEFAULT_SHUTDOWN_TIMEOUT_S, settings.time_limit_s + 10) * 1000
     return [
         sys.executable, "-m", "dramatiq", "truthgraph.actors.worker",
         "--processes", str(processes),
         "--threads", str(threads),
-        "--worker-shutdown-timeout", str(int(shutdown_ms)),
+        "--worker-shutdown-timeout", str(int(shutdown_timeout_s(settings) * 1000)),
     ]
+
+
+def shutdown_timeout_s(settings: Settings) -> float:
+    """How long a worker may take to finish its in-flight tasks after SIGTERM, in seconds."""
+    return max(DEFAULT_SHUTDOWN_TIMEOUT_S, settings.time_limit_s + 10)
+
+
+def _supervisor(settings: Settings, programs: list[Program], ready_timeout_s: float) -> Supervisor:
+    return Supervisor(
+        programs=programs,
+        ready_timeout_s=ready_timeout_s,
+        stop_timeout_s=shutdown_timeout_s(settings) + DEFAULT_STOP_MARGIN_S,
+    )
+
+
+def _log_to_stderr() -> None:
+    logging.basicConfig(level=logging.INFO, format="[%(asctime)s] [%(process)d] [%(name)s] %(levelname)s %(message)s")
 
 
 def _add_api_options(parser: argparse.ArgumentParser) -> None:
@@ -99,3 +128,7 @@ def _add_api_options(parser: argparse.ArgumentParser) -> None:
 def _add_worker_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--processes", type=int, default=1, help="worker processes (each loads the models)")
     parser.add_argument("--threads", type=int, default=2, help="threads per worker process")
+    parser.add_argument(
+        "--ready-timeout", type=float, default=DEFAULT_READY_TIMEOUT_S,
+        help="seconds a worker process may take to start before it is killed and started again",
+    )
