@@ -18,7 +18,8 @@ logger = logging.getLogger(__name__)
 class Heartbeat(dramatiq.Middleware):
     """Keeps this worker process's heartbeat file: written at boot, every ``interval_s`` seconds, removed at shutdown.
 
-    Add it after the middleware that loads what a task needs: its first beat then says the process is ready.
+    Place it before the middleware that loads what a task needs (Dramatiq runs after-hooks in reverse order): its
+    first beat then says the process is ready.
     ``clock`` gives seconds since the epoch.
     """
 

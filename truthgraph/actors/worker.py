@@ -38,6 +38,7 @@ store = TaskStatusStore.from_settings(settings)
 broker = create_broker(settings, store)
 loader = PipelineLoader(settings)
 broker.add_middleware(PipelineWarmup(loader))
-broker.add_middleware(Heartbeat(heartbeats=Heartbeats(path=settings.heartbeat_path)))  # after the warm-up: ready
+# After-hooks run in reverse order: placed before the warm-up, the first beat comes once the pipeline is loaded.
+broker.add_middleware(Heartbeat(heartbeats=Heartbeats(path=settings.heartbeat_path)), before=PipelineWarmup)
 dramatiq.set_broker(broker)
 actors = declare_actors(broker, settings, store, loader)
