@@ -14,6 +14,11 @@ from .supervisor import DEFAULT_READY_TIMEOUT_S, HeartbeatProbe, Program, Superv
 
 #: How long a worker may take to finish in-flight tasks after SIGTERM, in seconds.
 DEFAULT_SHUTDOWN_TIMEOUT_S = 150
+#: The API's gunicorn worker class: threads, so one slow client holds one thread, not a whole worker process.
+DEFAULT_API_WORKER_CLASS = "gthread"
+#: Threads per gunicorn worker: a client still sending its request holds one, so workers x threads bounds how many
+#: slow clients the API outlasts (README, Reliability: 2 x 64 kept /healthz answering with 100 of them, not 150).
+DEFAULT_API_THREADS = 64
 #: Time the supervisor allows beyond the workers' own shutdown timeout before it kills them, in seconds.
 DEFAULT_STOP_MARGIN_S = 15
 
@@ -40,7 +45,7 @@ def add_service_commands(subparsers: argparse._SubParsersAction) -> None:
 
 def serve_command(args: argparse.Namespace, settings: Settings) -> int:
     """Run the API under gunicorn (replaces this process)."""
-    os.execvp(sys.executable, gunicorn_argv(args.host, args.port, args.workers))
+    os.execvp(sys.executable, _api_argv(args))
     return 0  # pragma: no cover
 
 
@@ -53,7 +58,7 @@ def worker_command(args: argparse.Namespace, settings: Settings) -> int:
 def run_command(args: argparse.Namespace, settings: Settings) -> int:
     """Run the API and the worker processes under one supervisor until interrupted, printing the URL."""
     _log_to_stderr()
-    api = Program(name="api", argv=gunicorn_argv(args.host, args.port, args.workers))
+    api = Program(name="api", argv=_api_argv(args))
     supervisor = _supervisor(
         settings, [api, *worker_programs(settings, args.processes, args.threads)], args.ready_timeout
     )
@@ -81,12 +86,21 @@ def worker_programs(settings: Settings, processes: int, threads: int) -> list[Pr
     return [Program(name=f"worker-{number}", argv=argv, probe=probe) for number in range(1, processes + 1)]
 
 
-def gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
+def gunicorn_argv(
+    host: str,
+    port: int,
+    workers: int,
+    *,
+    worker_class: str = DEFAULT_API_WORKER_CLASS,
+    threads: int = DEFAULT_API_THREADS,
+) -> list[str]:
     """The command line of the API under gunicorn."""
     return [
         sys.executable, "-m", "gunicorn", "truthgraph.http.app:get_app()",
         "--bind", f"{host}:{port}",
         "--workers", str(workers),
+        "--worker-class", worker_class,
+        "--threads", str(threads),
         "--graceful-timeout", "30",
         "--access-logfile", "-",
     ]
@@ -107,6 +121,10 @@ def shutdown_timeout_s(settings: Settings) -> float:
     return max(DEFAULT_SHUTDOWN_TIMEOUT_S, settings.time_limit_s + 10)
 
 
+def _api_argv(args: argparse.Namespace) -> list[str]:
+    return gunicorn_argv(args.host, args.port, args.workers, worker_class=args.worker_class, threads=args.api_threads)
+
+
 def _supervisor(settings: Settings, programs: list[Program], ready_timeout_s: float) -> Supervisor:
     return Supervisor(
         programs=programs,
@@ -123,6 +141,8 @@ def _add_api_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--worker-class", default=DEFAULT_API_WORKER_CLASS, help="gunicorn worker class")
+    parser.add_argument("--api-threads", type=int, default=DEFAULT_API_THREADS, help="threads per gunicorn worker")
 
 
 def _add_worker_options(parser: argparse.ArgumentParser) -> None:
