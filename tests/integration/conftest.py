@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 import pika
 import pytest
@@ -77,3 +77,28 @@ def _running(tmp_path_factory: pytest.TempPathFactory, *, worker: bool = True, *
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     """API and worker with the scripted test pipeline."""
     yield from _running(tmp_path_factory)
+
+
+@pytest.fixture
+def make_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Service]]:
+    """Start services of the test's own: ``make_service(api=True, **env_overrides)``, each in its own namespace.
+
+    Each is stopped and its namespace deleted after the test; its logs are printed then (pytest shows them on failure).
+    """
+    started: list[Service] = []
+
+    def make(*, api: bool = True, **overrides: Any) -> Service:
+        tmp = tmp_path_factory.mktemp("service")
+        service = Service(env=service_env(tmp, **overrides), log_dir=tmp)
+        started.append(service)
+        if api:
+            service.start_api()
+        return service
+
+    yield make
+    for service in started:
+        try:
+            service.stop()
+        finally:
+            print(service.logs())
+            delete_namespace(RABBITMQ_URL, REDIS_URL, service.namespace)

@@ -12,11 +12,13 @@ import urllib.parse
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import pika
 import redis
 import requests
+
+from truthgraph.heartbeats import Heartbeats
 
 ROOT = Path(__file__).resolve().parents[2]
 RABBITMQ_URL = os.environ.get("TRUTHGRAPH_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
@@ -45,13 +47,14 @@ def wait_for(check: Callable[[], Any], *, timeout: float, interval: float = 0.1,
 
 @dataclass
 class Service:
-    """A running TruthGraph: one API (gunicorn) and, optionally, one worker (dramatiq)."""
+    """A running TruthGraph: one API (gunicorn) and, optionally, workers (dramatiq) or ``truthgraph`` commands."""
 
     env: dict[str, str]
     log_dir: Path
     port: int = field(default_factory=free_port)
     api: subprocess.Popen | None = None
     workers: list[subprocess.Popen] = field(default_factory=list)
+    commands: list[subprocess.Popen] = field(default_factory=list)
 
     @property
     def namespace(self) -> str:
@@ -61,15 +64,28 @@ class Service:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen:
-        log = open(self.log_dir / f"{name}-{uuid.uuid4().hex[:6]}.log", "wb")
-        return subprocess.Popen(argv, env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    @property
+    def heartbeats(self) -> Heartbeats:
+        """The heartbeat files of this service's worker processes."""
+        return Heartbeats(path=Path(self.env["TRUTHGRAPH_DATA_DIR"]) / "heartbeats")
 
-    def start_api(self) -> None:
+    def _spawn(self, name: str, argv: list[str], **popen: Any) -> subprocess.Popen:
+        log = open(self.log_dir / f"{name}-{uuid.uuid4().hex[:6]}.log", "wb")
+        process = subprocess.Popen(argv, env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, **popen)
+        process.log_path = Path(log.name)  # type: ignore[attr-defined]
+        return process
+
+    def start_command(self, *args: str, own_session: bool = False) -> subprocess.Popen:
+        """Run ``truthgraph ARGS`` in this service's environment; ``own_session``: as a terminal's foreground job."""
+        command = self._spawn(args[0], [sys.executable, "-m", "truthgraph.cli", *args], start_new_session=own_session)
+        self.commands.append(command)
+        return command
+
+    def start_api(self, *, serve_args: Sequence[str] = ()) -> None:
+        """Start the API as ``truthgraph serve`` does (the project's gunicorn settings), plus ``serve_args``."""
         self.api = self._spawn(
             "api",
-            [sys.executable, "-m", "gunicorn", "truthgraph.http.app:get_app()", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", "2", "--graceful-timeout", "10"],
+            [sys.executable, "-m", "truthgraph.cli", "serve", "--port", str(self.port), "--workers", "2", *serve_args],
         )
         wait_for(self._healthy, timeout=30, what=f"gunicorn on {self.url}")
 
@@ -96,7 +112,7 @@ class Service:
         return queue_counts(self.env["TRUTHGRAPH_RABBITMQ_URL"], f"{self.namespace}.verify")[1]
 
     def stop(self) -> None:
-        for process in [self.api, *self.workers]:
+        for process in [self.api, *self.workers, *self.commands]:
             if process is not None and process.poll() is None:
                 process.send_signal(signal.SIGTERM)
         for process in [self.api, *self.workers]:
@@ -105,9 +121,16 @@ class Service:
                     process.wait(timeout=30)
                 except subprocess.TimeoutExpired:
                     process.kill()
+        for command in self.commands:  # a supervisor: a second signal makes it kill its process groups
+            try:
+                command.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                command.send_signal(signal.SIGTERM)
+                command.wait(timeout=30)
 
     def logs(self) -> str:
-        return "\n".join(f"== {p.name}\n{p.read_text(errors='replace')[-4000:]}" for p in sorted(self.log_dir.iterdir()))
+        files = sorted(self.log_dir.glob("*.log"))
+        return "\n".join(f"== {p.name}\n{p.read_text(errors='replace')[-4000:]}" for p in files)
 
     # HTTP helpers
     def post_claim(self, claim_id: str, claim_text: str, **options: Any) -> requests.Response:
