@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Make sure RabbitMQ (127.0.0.1:5672) and Redis (127.0.0.1:6379) answer, starting them when they do not.
+# Make sure RabbitMQ (127.0.0.1:5672), Redis (127.0.0.1:6379) and, where it is installed or asked for
+# (TRUTHGRAPH_NEED_POSTGRES=1, as CI does), PostgreSQL (127.0.0.1:5432) answer, starting them when they do not.
 # Exits non-zero, saying which, when one cannot be brought up.
 set -u
 
@@ -34,4 +35,17 @@ ensure_rabbitmq() {
   wait_for_port 5672 120 || { echo "ERROR: RabbitMQ could not be started on 127.0.0.1:5672" >&2; return 1; }
 }
 
-ensure_redis && ensure_rabbitmq
+ensure_postgres() {
+  answers 5432 && return 0
+  if ! command -v pg_ctlcluster >/dev/null; then
+    [ "${TRUTHGRAPH_NEED_POSTGRES:-0}" = 1 ] || return 0  # optional: the default database is SQLite
+    echo "ERROR: PostgreSQL is needed but not installed" >&2
+    return 1
+  fi
+  echo "PostgreSQL does not answer on 127.0.0.1:5432; starting it."
+  version=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -1)
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+  wait_for_port 5432 60 || { echo "ERROR: PostgreSQL could not be started on 127.0.0.1:5432" >&2; return 1; }
+}
+
+ensure_redis && ensure_rabbitmq && ensure_postgres

@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install.sh requirements-test.txt
-scripts/services.sh
+TRUTHGRAPH_NEED_POSTGRES=1 scripts/services.sh  # the database tests run on SQLite and on PostgreSQL
 exec .venv/bin/python -m pytest -p no:cacheprovider "$@"

@@ -51,6 +51,8 @@ class Settings:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     data_dir: str = field(default_factory=_default_data_dir)
+    database_url: str = ""
+    migrate_on_start: bool = True
     pipeline: str = "truthgraph.verification.default:build_default_pipeline"
     ingester: str = "truthgraph.verification.default:build_default_ingester"
     stance_model: str = "default"
@@ -108,6 +110,12 @@ class Settings:
 
 def _convert(name: str, kind: object, raw: str) -> object:
     kind_name = kind if isinstance(kind, str) else getattr(kind, "__name__", str(kind))
+    if kind_name == "bool":
+        if raw.strip().lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.strip().lower() in ("0", "false", "no", "off"):
+            return False
+        raise InvalidInput(f"TRUTHGRAPH_{name.upper()} must be 1 or 0, got {raw!r}", field=name)
     try:
         if kind_name == "int":
             return int(raw)

@@ -18,6 +18,7 @@ import pika
 import redis
 import requests
 
+from tests.support.databases import database_url_for, release
 from truthgraph.heartbeats import Heartbeats
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -186,17 +187,32 @@ def delete_namespace(amqp_url: str, redis_url: str, namespace: str) -> None:
     keys = list(client.scan_iter(match=f"{namespace}*", count=1000))
     if keys:
         client.delete(*keys)
+    database = _DATABASES.pop(namespace, None)
+    if database is not None:
+        release(database)
+
+
+#: The database engine test services use: ``sqlite`` (a file in their data folder) or ``postgresql``.
+TEST_DATABASE = os.environ.get("TRUTHGRAPH_TEST_DATABASE", "sqlite")
+#: The PostgreSQL databases made for test services, by namespace (dropped with the namespace).
+_DATABASES: dict[str, str] = {}
 
 
 def service_env(tmp: Path, **overrides: str) -> dict[str, str]:
-    """The environment of a test service: its own namespace and data folder, quick backoff."""
+    """The environment of a test service: its own namespace, data folder and database, quick backoff."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRUTHGRAPH_")}
+    namespace = f"tgit-{uuid.uuid4().hex[:10]}"
+    data_dir = tmp / "data"
+    database = database_url_for(TEST_DATABASE, data_dir)
+    if TEST_DATABASE == "postgresql":
+        _DATABASES[namespace] = database
     env.update(
-        TRUTHGRAPH_NAMESPACE=f"tgit-{uuid.uuid4().hex[:10]}",
+        TRUTHGRAPH_NAMESPACE=namespace,
+        TRUTHGRAPH_DATABASE_URL=database,
         TRUTHGRAPH_RABBITMQ_URL=RABBITMQ_URL,
         TRUTHGRAPH_RABBITMQ_MANAGEMENT_URL=MANAGEMENT_URL,
         TRUTHGRAPH_REDIS_URL=REDIS_URL,
-        TRUTHGRAPH_DATA_DIR=str(tmp / "data"),
+        TRUTHGRAPH_DATA_DIR=str(data_dir),
         TRUTHGRAPH_PIPELINE="tests.support.pipelines:scripted_pipeline",
         TRUTHGRAPH_MIN_BACKOFF_S="0.2",
         TRUTHGRAPH_MAX_BACKOFF_S="1",

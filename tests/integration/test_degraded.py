@@ -30,14 +30,15 @@ def no_redis(tmp_path_factory):
     yield from _running(tmp_path_factory, worker=False, TRUTHGRAPH_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
 
 
-def test_expired_task_and_verdict_are_404(short_ttl):
+def test_an_expired_task_is_404_while_its_verdict_is_kept(short_ttl):
     claim_id = f"ttl-{uuid.uuid4().hex[:8]}"
     response = short_ttl.post_claim(claim_id, "this is true")
     task_id = response.json()["task_id"]
     status = short_ttl.wait_until_done(task_id, timeout=30)
     assert status["status"] == "completed"
     wait_for(lambda: short_ttl.task(task_id).status_code == 404, timeout=10, interval=0.25, what="expiry")
-    assert requests.get(f"{short_ttl.url}/api/v1/verdicts/{claim_id}", timeout=5).status_code == 404
+    verdict = requests.get(f"{short_ttl.url}/api/v1/verdicts/{claim_id}", timeout=5)
+    assert verdict.status_code == 200 and verdict.json()["task_id"] == task_id  # the database keeps it, no TTL
 
 
 def test_without_rabbitmq_submissions_get_503_not_202(no_rabbitmq):

@@ -130,3 +130,22 @@ def test_dead_letters_keep_until_acted_on(tmp_path_factory):
         connection.close()
         service.stop()
         delete_namespace(RABBITMQ_URL, REDIS_URL, service.namespace)
+
+
+def test_a_verdict_outlives_its_task_record_and_a_redis_flush(fresh):
+    """The verdict is kept in the database: readable after its task's record expired or Redis lost everything."""
+    import redis as redis_client
+
+    claim_id = f"kept-{tag()}"
+    task_id = fresh.post_claim(claim_id, "it is true").json()["task_id"]
+    assert fresh.wait_until_done(task_id)["status"] == "completed"
+    second = fresh.post_claim(claim_id, "it is false").json()["task_id"]
+    assert fresh.wait_until_done(second)["status"] == "completed"
+    client = redis_client.Redis.from_url(REDIS_URL)
+    keys = list(client.scan_iter(match=f"{fresh.namespace}*", count=1000))
+    client.delete(*keys)  # what a Redis restart without persistence, or the records' TTL, leaves
+    assert fresh.task(task_id).status_code == 404
+    verdict = requests.get(f"{fresh.url}/api/v1/verdicts/{claim_id}", timeout=5)
+    assert verdict.status_code == 200 and verdict.json()["task_id"] == second and verdict.json()["verdict"] == "REFUTED"
+    history = requests.get(f"{fresh.url}/api/v1/claims/{claim_id}/verdicts", timeout=5).json()
+    assert [v["task_id"] for v in history["verdicts"]] == [second, task_id]

@@ -220,3 +220,41 @@ def test_a_published_task_is_accepted_even_when_its_record_cannot_be_read_back(s
 )
 def test_which_failures_are_tried_again(retries, exception, expected):
     assert should_retry(retries, exception, max_retries=3) is expected
+
+
+class FlakyHistory:
+    """A verdict history on SQLite whose next ``failures`` writes fail as a database outage would."""
+
+    def __init__(self, folder: Any) -> None:
+        from tests.support.databases import database_url_for, migrated_engine
+        from truthgraph.db.verdicts import VerdictHistory
+
+        self.inner = VerdictHistory(migrated_engine(database_url_for("sqlite", folder)))
+        self.failures = 0
+
+    def record(self, **kwargs: Any) -> bool:
+        if self.failures > 0:
+            self.failures -= 1
+            raise ServiceUnavailable("database", "injected outage")
+        return self.inner.record(**kwargs)
+
+    def for_task(self, task_id: str) -> Any:
+        return self.inner.for_task(task_id)
+
+
+def test_a_completed_verification_is_kept_once_even_when_the_database_fails_at_first(settings, flaky, tmp_path):
+    history = FlakyHistory(tmp_path)
+    broker = StubBroker(middleware=build_middleware(settings, flaky, results_backend=StubBackend(), history=history))
+    broker.emit_after("process_boot")
+    loader = CountingLoader(settings)
+    actors = declare_actors(broker, settings, flaky, loader)
+    message = actors.verify.send(claim_id="c7", claim_text="it is true", options={})
+    history.failures = 1
+    run(broker, settings)
+    kept = history.inner.for_task(message.message_id)
+    assert kept is not None and kept.result["verdict"] == "SUPPORTED" and kept.claim_id == "c7"
+    status = flaky.get(message.message_id)
+    assert status.status is TaskState.COMPLETED and status.completed_at == kept.verified_at
+    broker.enqueue(message)  # a redelivery of the finished task
+    run(broker, settings)
+    assert history.inner.count("c7") == 1 and loader.runs == {"it is true": 1}

@@ -23,6 +23,7 @@ from dramatiq.results import ResultBackend, Results
 from dramatiq.results.backends import RedisBackend
 from pika.adapters.utils.connection_workflow import AMQPConnectorException
 
+from ..db.verdicts import VerdictHistory
 from ..errors import PermanentError
 from ..settings import Settings
 from ..status_store import TaskStatusStore
@@ -65,7 +66,11 @@ AMQP_ERRORS = (pika.exceptions.AMQPError, AMQPConnectorException, OSError)
 
 
 def build_middleware(
-    settings: Settings, store: TaskStatusStore, *, results_backend: ResultBackend | None = None
+    settings: Settings,
+    store: TaskStatusStore,
+    *,
+    results_backend: ResultBackend | None = None,
+    history: VerdictHistory | None = None,
 ) -> list[Middleware]:
     """The middleware every TruthGraph broker runs, in order (TaskStatusMiddleware after Retries).
 
@@ -88,7 +93,7 @@ def build_middleware(
         ),
         Results(backend=results_backend, result_ttl=settings.result_ttl_s * 1000),
         CurrentMessage(),
-        TaskStatusMiddleware(store),
+        TaskStatusMiddleware(store, history=history),
     ]
 
 
@@ -130,7 +135,11 @@ class TruthGraphBroker(RabbitmqBroker):
 
 
 def create_broker(
-    settings: Settings, store: TaskStatusStore, *, connection_parameters: Mapping[str, str] | None = None
+    settings: Settings,
+    store: TaskStatusStore,
+    *,
+    connection_parameters: Mapping[str, str] | None = None,
+    history: VerdictHistory | None = None,
 ) -> Broker:
     """A RabbitMQ broker: a publish returns only once RabbitMQ has confirmed it holds the message.
 
@@ -142,7 +151,7 @@ def create_broker(
         dead_letter_ttl_ms=int(settings.dead_letter_ttl_s * 1000) if settings.dead_letter_ttl_s else None,
         url=with_connection_defaults(settings.rabbitmq_url, defaults),
         confirm_delivery=True,
-        middleware=build_middleware(settings, store),
+        middleware=build_middleware(settings, store, history=history),
     )
 
 

@@ -12,7 +12,9 @@ ordinary exception in a hook:
   the original is acked; its delivery records the outcome without running the task again;
 - every delivery is counted in the record; an attempt delivered more than the most times crashed its worker each
   time (a poison message): it is failed and dead-lettered instead of being run again;
-- a transition on a record that is missing (Redis lost it) re-creates it from the message.
+- a transition on a record that is missing (Redis lost it) re-creates it from the message;
+- a completed verification is written to the verdict history (the database) once, keyed by its task id, before the
+  status record: a redelivery never writes a second or different verdict, and the record's time is the verdict's.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from dramatiq.broker import MessageProxy
 from dramatiq.message import Message
 from dramatiq.middleware import MiddlewareError, SkipMessage
 
+from ..db.verdicts import VerdictHistory
 from ..domain import TaskState, TaskStatus, utc_now
 from ..errors import ServiceUnavailable
 from ..status_store import DEFAULT_MAX_DELIVERIES, TaskStatusStore, new_status
@@ -53,6 +56,7 @@ class TaskStatusMiddleware(Middleware):
 
     Parameters:
       store: the task-status store.
+      history: where completed verifications are kept for good (the database); None keeps them in Redis only.
       max_deliveries: deliveries of one attempt after which the task is failed as poison.
       outcome_retry_delay_ms: delay before a deferred outcome is recorded again, in milliseconds.
     """
@@ -61,10 +65,12 @@ class TaskStatusMiddleware(Middleware):
         self,
         store: TaskStatusStore,
         *,
+        history: VerdictHistory | None = None,
         max_deliveries: int = DEFAULT_MAX_DELIVERIES,
         outcome_retry_delay_ms: int = DEFAULT_OUTCOME_RETRY_DELAY_MS,
     ) -> None:
         self.store = store
+        self.history = history
         self.max_deliveries = max_deliveries
         self.outcome_retry_delay_ms = outcome_retry_delay_ms
 
@@ -170,6 +176,13 @@ class TaskStatusMiddleware(Middleware):
             logger.exception("Could not record the failure of task %s.", message.message_id)
 
     def _complete(self, message: Message, task_type: str, result: Any) -> None:
+        """Record the outcome: the verdict in the history first (once per task), then the status record."""
+        completed_at = utc_now()
+        claim_id = (message.kwargs or {}).get("claim_id")
+        if self.history is not None and task_type == "verify" and claim_id and isinstance(result, dict):
+            self.history.record(task_id=message.message_id, claim_id=claim_id, result=result, verified_at=completed_at)
+            written = self.history.for_task(message.message_id)
+            completed_at = written.verified_at if written is not None else completed_at
         self.store.transition(
             message.message_id,
             TaskState.COMPLETED,
@@ -177,7 +190,7 @@ class TaskStatusMiddleware(Middleware):
             result=result,
             progress_percentage=100,
             stage="done",
-            completed_at=utc_now(),
+            completed_at=completed_at,
         )
 
     def _record_deferred_outcome(self, message: MessageProxy, task_type: str) -> None:

@@ -9,6 +9,9 @@ import logging
 
 import dramatiq
 
+from ..db.engine import create_database_engine, database_url
+from ..db.migrate import require_current
+from ..db.verdicts import VerdictHistory
 from ..heartbeats import Heartbeats
 from ..settings import Settings
 from ..status_store import TaskStatusStore
@@ -35,7 +38,9 @@ class PipelineWarmup(dramatiq.Middleware):
 
 settings = Settings.from_env()
 store = TaskStatusStore.from_settings(settings)
-broker = create_broker(settings, store)
+engine = create_database_engine(database_url(settings))
+require_current(engine)  # a database behind this version's schema stops the worker, saying what to run
+broker = create_broker(settings, store, history=VerdictHistory(engine))
 loader = PipelineLoader(settings)
 broker.add_middleware(PipelineWarmup(loader))
 # After-hooks run in reverse order: placed before the warm-up, the first beat comes once the pipeline is loaded.

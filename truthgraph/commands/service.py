@@ -8,8 +8,10 @@ import os
 import sys
 import time
 
+from ..errors import TruthGraphError
 from ..heartbeats import DEFAULT_MAX_AGE_S, Heartbeats
 from ..settings import Settings
+from .database import migrate
 from .supervisor import DEFAULT_READY_TIMEOUT_S, HeartbeatProbe, Program, Supervisor
 
 #: How long a worker may take to finish in-flight tasks after SIGTERM, in seconds.
@@ -45,6 +47,8 @@ def add_service_commands(subparsers: argparse._SubParsersAction) -> None:
 
 def serve_command(args: argparse.Namespace, settings: Settings) -> int:
     """Run the API under gunicorn (replaces this process)."""
+    if not _migrated(settings):
+        return 1
     os.execvp(sys.executable, _api_argv(args))
     return 0  # pragma: no cover
 
@@ -52,12 +56,16 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
 def worker_command(args: argparse.Namespace, settings: Settings) -> int:
     """Run ``--processes`` Dramatiq worker processes under a supervisor until SIGTERM or SIGINT."""
     _log_to_stderr()
+    if not _migrated(settings):
+        return 1
     return _supervisor(settings, worker_programs(settings, args.processes, args.threads), args.ready_timeout).run()
 
 
 def run_command(args: argparse.Namespace, settings: Settings) -> int:
     """Run the API and the worker processes under one supervisor until interrupted, printing the URL."""
     _log_to_stderr()
+    if not _migrated(settings):
+        return 1
     api = Program(name="api", argv=_api_argv(args))
     supervisor = _supervisor(
         settings, [api, *worker_programs(settings, args.processes, args.threads)], args.ready_timeout
@@ -131,6 +139,18 @@ def _supervisor(settings: Settings, programs: list[Program], ready_timeout_s: fl
         ready_timeout_s=ready_timeout_s,
         stop_timeout_s=shutdown_timeout_s(settings) + DEFAULT_STOP_MARGIN_S,
     )
+
+
+def _migrated(settings: Settings) -> bool:
+    """Run the database migrations once, before any process starts, when the settings ask (the default)."""
+    if not settings.migrate_on_start:
+        return True
+    try:
+        migrate(settings)
+    except TruthGraphError as error:
+        print(f"truthgraph: the database could not be migrated: {error}", file=sys.stderr)
+        return False
+    return True
 
 
 def _log_to_stderr() -> None:

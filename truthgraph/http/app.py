@@ -8,18 +8,22 @@ from __future__ import annotations
 import falcon
 
 from ..actors.publisher import create_publisher
+from ..db.engine import create_database_engine, database_url
+from ..db.migrate import require_current
+from ..db.verdicts import VerdictHistory
 from ..settings import Settings
 from ..status_store import TaskStatusStore
 from .errors import register_error_handlers
 from .openapi import build_openapi
 from .ports import Publisher, StatusStore
+from .ports import VerdictHistory as VerdictReader
 from .resources.claims import ClaimVerification
 from .resources.common import TASK_PATH
 from .resources.corpora import CorpusDocuments
 from .resources.docs import DocsPage, OpenApiDocument
 from .resources.operations import Health, QueueStats, Readiness
 from .resources.tasks import TaskStatusResource
-from .resources.verdicts import VerdictResource
+from .resources.verdicts import ClaimVerdicts, VerdictResource
 
 #: Time the API gives Redis to connect and for each reply, in seconds, and the tries after the first: a Redis that
 #: hangs costs a request about 3.5 s before its 503, well inside a gunicorn worker's time-out.
@@ -31,8 +35,9 @@ def create_app(
     *,
     store: StatusStore,
     publisher: Publisher,
+    history: VerdictReader,
 ) -> falcon.App:
-    """The API on the given status store and task publisher.
+    """The API on the given status store, task publisher and verdict history.
 
     ``settings.max_body_bytes`` bounds JSON bodies; ``settings.max_upload_bytes`` bounds corpus uploads.
     """
@@ -42,11 +47,12 @@ def create_app(
         "/api/v1/claims/{claim_id}/verify", ClaimVerification(publisher, max_body_bytes=settings.max_body_bytes)
     )
     app.add_route(TASK_PATH, TaskStatusResource(store))
-    app.add_route("/api/v1/verdicts/{claim_id}", VerdictResource(store))
+    app.add_route("/api/v1/verdicts/{claim_id}", VerdictResource(store, history))
+    app.add_route("/api/v1/claims/{claim_id}/verdicts", ClaimVerdicts(history))
     app.add_route("/api/v1/corpora/{name}/documents", CorpusDocuments(publisher, max_body_bytes=settings.max_upload_bytes))
     app.add_route("/api/v1/queue/stats", QueueStats(publisher, store))
     app.add_route("/healthz", Health())
-    app.add_route("/readyz", Readiness(publisher, store))
+    app.add_route("/readyz", Readiness(publisher, store, history))
     document = build_openapi(max_body_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes)
     app.add_route("/openapi.json", OpenApiDocument(document))
     app.add_route("/docs", DocsPage())
@@ -57,4 +63,8 @@ def get_app() -> falcon.App:
     """The API configured from ``TRUTHGRAPH_*`` variables, on the real Redis and RabbitMQ."""
     settings = Settings.from_env()
     store = TaskStatusStore.from_settings(settings, timeout_s=API_REDIS_TIMEOUT_S, retries=API_REDIS_RETRIES)
-    return create_app(settings, store=store, publisher=create_publisher(settings, store))
+    engine = create_database_engine(database_url(settings))
+    require_current(engine)  # a database behind this version's schema stops start-up, saying what to run
+    return create_app(
+        settings, store=store, publisher=create_publisher(settings, store), history=VerdictHistory(engine)
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import __version__, limits
+from ..db.verdicts import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from ..domain import Label, Stance, TaskState
 from .errors import RETRY_AFTER_S
 from .validation import MAX_JSON_DEPTH
@@ -177,10 +178,10 @@ def _paths() -> dict[str, Any]:
                 "tags": ["claims"],
                 "operationId": "getVerdict",
                 "summary": "Read the latest verdict of a claim",
-                "description": "200 with the verdict of the latest completed verification; 202 with the task's "
-                "status while the latest task is pending or processing; 404 when the claim was never submitted, "
-                "its records expired, or its latest verification failed and no earlier verdict exists (the "
-                "description then gives the error and the task URL).",
+                "description": "200 with the verdict of the latest completed verification, read from the verdict "
+                "history (kept for good, whatever the task records' TTL); 202 with the task's status while the "
+                "latest task is pending or processing; 404 when the claim has no verdict yet: never submitted, or "
+                "its only verifications failed (the description then gives the error and the task URL).",
                 "parameters": [_ref("parameters", "ClaimId")],
                 "responses": {
                     "200": {
@@ -189,6 +190,51 @@ def _paths() -> dict[str, Any]:
                     },
                     "202": _accepted("The verification is still running.", _task_example("processing")),
                     **_errors(404, 422, 503),
+                },
+            }
+        },
+        "/api/v1/claims/{claim_id}/verdicts": {
+            "get": {
+                "tags": ["claims"],
+                "operationId": "listVerdicts",
+                "summary": "Page through a claim's verdict history, newest first",
+                "description": "Every completed verification of the claim, once each, newest first. Pass the "
+                "answer's next_cursor as cursor for the next page; it is null on the last.",
+                "parameters": [
+                    _ref("parameters", "ClaimId"),
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "required": False,
+                        "description": "Verdicts per page.",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE,
+                                   "default": DEFAULT_PAGE_SIZE},
+                    },
+                    {
+                        "name": "cursor",
+                        "in": "query",
+                        "required": False,
+                        "description": "The next_cursor of the page before.",
+                        "schema": {"type": "string"},
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "description": "A page of the claim's verdicts.",
+                        "content": _json(
+                            {
+                                "type": "object",
+                                "required": ["claim_id", "verdicts", "next_cursor"],
+                                "properties": {
+                                    "claim_id": {"type": "string"},
+                                    "verdicts": {"type": "array", "items": _ref("schemas", "Verdict")},
+                                    "next_cursor": {"type": ["string", "null"]},
+                                },
+                            },
+                            {"claim_id": "claim-42", "verdicts": [_VERDICT_EXAMPLE], "next_cursor": None},
+                        ),
+                    },
+                    **_errors(422, 503),
                 },
             }
         },

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from ..db.verdicts import VerdictPage, VerdictRecord
 from ..domain import TaskStatus
 
 
@@ -48,4 +49,20 @@ class StatusStore(Protocol):
 
     def ping(self) -> bool:
         """Whether the store answers; raises ``ServiceUnavailable`` when it does not."""
+        ...
+
+
+class VerdictHistory(Protocol):
+    """Reads the verdicts kept for good; see ``truthgraph.db.verdicts.VerdictHistory``."""
+
+    def latest(self, claim_id: str) -> VerdictRecord | None:
+        """The newest verdict of a claim."""
+        ...
+
+    def page(self, claim_id: str, *, limit: int, cursor: str | None = None) -> VerdictPage:
+        """A claim's verdicts, newest first, ``limit`` at a time after ``cursor``."""
+        ...
+
+    def ping(self) -> bool:
+        """Whether the database answers; raises ``ServiceUnavailable`` when it does not."""
         ...

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Callable
+from pathlib import Path
+from typing import Any, Callable, Iterator
 
 import falcon
 import pytest
 from falcon.testing import TestClient
 
+from tests.support.databases import database_url_for, migrated_engine, release
 from tests.support.memory_store import InMemoryStatusStore
+from truthgraph.db.verdicts import VerdictHistory
 from truthgraph.domain import TaskStatus
 from truthgraph.errors import ServiceUnavailable
 from truthgraph.http.app import create_app
@@ -83,11 +86,22 @@ def down_store(settings: Settings) -> InMemoryStatusStore:
 
 
 @pytest.fixture
-def make_client(settings: Settings, store: InMemoryStatusStore, publisher: FakePublisher) -> Callable[..., TestClient]:
-    """Build a client; keyword arguments replace the settings, store, publisher or upload limit."""
+def history(tmp_path: Path) -> Iterator[VerdictHistory]:
+    """A verdict history on a migrated SQLite file of this test's own."""
+    url = database_url_for("sqlite", tmp_path)
+    engine = migrated_engine(url)
+    yield VerdictHistory(engine)
+    release(url, engine)
+
+
+@pytest.fixture
+def make_client(
+    settings: Settings, store: InMemoryStatusStore, publisher: FakePublisher, history: VerdictHistory
+) -> Callable[..., TestClient]:
+    """Build a client; keyword arguments replace the settings, store, publisher, history or upload limit."""
 
     def make(**overrides: Any) -> TestClient:
-        options: dict[str, Any] = {"store": store, "publisher": publisher}
+        options: dict[str, Any] = {"store": store, "publisher": publisher, "history": history}
         app_settings = overrides.pop("settings", settings)
         options.update(overrides)
         return TestClient(create_app(app_settings, **options))

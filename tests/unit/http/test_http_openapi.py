@@ -11,6 +11,7 @@ ROUTES = {
     "/api/v1/claims/{claim_id}/verify": {"post"},
     "/api/v1/tasks/{task_id}": {"get"},
     "/api/v1/verdicts/{claim_id}": {"get"},
+    "/api/v1/claims/{claim_id}/verdicts": {"get"},
     "/api/v1/corpora/{name}/documents": {"post"},
     "/api/v1/queue/stats": {"get"},
     "/healthz": {"get"},

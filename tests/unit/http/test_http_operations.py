@@ -11,11 +11,11 @@ def test_healthz_is_200_even_when_everything_is_down(make_client, down_store, pu
     assert result.status_code == 200 and result.json == {"status": "ok"}
 
 
-def test_readyz_is_200_when_both_services_answer(client) -> None:
+def test_readyz_is_200_when_every_service_answers(client) -> None:
     result = client.simulate_get("/readyz")
 
     assert result.status_code == 200
-    assert result.json == {"status": "ready", "checks": {"rabbitmq": "ok", "redis": "ok"}}
+    assert result.json == {"status": "ready", "checks": {"rabbitmq": "ok", "redis": "ok", "database": "ok"}}
 
 
 def test_readyz_names_rabbitmq_when_it_is_down(client, publisher, assert_error, down) -> None:
@@ -24,7 +24,7 @@ def test_readyz_names_rabbitmq_when_it_is_down(client, publisher, assert_error, 
     result = client.simulate_get("/readyz")
 
     body = assert_error(result, 503)
-    assert body["checks"] == {"rabbitmq": "unavailable", "redis": "ok"}
+    assert body["checks"] == {"rabbitmq": "unavailable", "redis": "ok", "database": "ok"}
     assert "rabbitmq" in body["description"] and "redis" not in body["description"]
     assert result.headers["retry-after"] and "10.0.0.7" not in result.text
 
@@ -33,7 +33,7 @@ def test_readyz_names_redis_when_it_is_down(make_client, down_store, assert_erro
     result = make_client(store=down_store).simulate_get("/readyz")
 
     body = assert_error(result, 503)
-    assert body["checks"] == {"rabbitmq": "ok", "redis": "unavailable"}
+    assert body["checks"] == {"rabbitmq": "ok", "redis": "unavailable", "database": "ok"}
     assert "redis" in body["description"] and "10.0.0.7" not in result.text
 
 

@@ -9,7 +9,7 @@ import falcon
 
 from ...errors import ServiceUnavailable
 from ..errors import NotReady
-from ..ports import Publisher, StatusStore
+from ..ports import Publisher, StatusStore, VerdictHistory
 
 logger = logging.getLogger(__name__)
 
@@ -35,15 +35,18 @@ class Health:
 
 
 class Readiness:
-    """GET /readyz: 200 when RabbitMQ and Redis answer, else 503 naming what failed."""
+    """GET /readyz: 200 when RabbitMQ, Redis and the database answer, else 503 naming what failed."""
 
-    def __init__(self, publisher: Publisher, store: StatusStore) -> None:
+    def __init__(self, publisher: Publisher, store: StatusStore, history: VerdictHistory | None = None) -> None:
         self.publisher = publisher
         self.store = store
+        self.history = history
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Probe each backing service."""
         checks = {"rabbitmq": _probe("rabbitmq", self.publisher.ping), "redis": _probe("redis", self.store.ping)}
+        if self.history is not None:
+            checks["database"] = _probe("database", self.history.ping)
         if any(state != "ok" for state in checks.values()):
             raise NotReady(checks)
         resp.media = {"status": "ready", "checks": checks}

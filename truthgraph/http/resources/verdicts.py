@@ -1,4 +1,4 @@
-"""GET /api/v1/verdicts/{claim_id}: the latest verdict of a claim."""
+"""GET /api/v1/verdicts/{claim_id}: the latest verdict of a claim; GET /api/v1/claims/{claim_id}/verdicts: its history."""
 
 from __future__ import annotations
 
@@ -6,17 +6,24 @@ from typing import Any
 
 import falcon
 
+from ...db.verdicts import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from ...domain import TaskState, TaskStatus
-from ..ports import StatusStore
+from ...errors import InvalidInput
+from ..ports import StatusStore, VerdictHistory
 from ..validation import check_claim_id
 from .common import accepted, task_path
 
 
 class VerdictResource:
-    """The latest verdict of a claim; 202 while its latest task is still running."""
+    """The latest verdict of a claim; 202 while its latest task is still running.
 
-    def __init__(self, store: StatusStore) -> None:
+    Verdicts are read from the history (the database, kept for good); a verdict only Redis holds (reached before the
+    history existed) is read from its task's record.
+    """
+
+    def __init__(self, store: StatusStore, history: VerdictHistory) -> None:
         self.store = store
+        self.history = history
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, claim_id: str) -> None:
         """Answer the verdict, the running task (202), or 404."""
@@ -24,6 +31,10 @@ class VerdictResource:
         latest = self.store.latest_for_claim(claim_id)
         if latest is not None and not latest.status.terminal:
             accepted(resp, latest)
+            return
+        kept = self.history.latest(claim_id)
+        if kept is not None:
+            resp.media = kept.to_dict()
             return
         if latest is not None and latest.status is TaskState.COMPLETED:
             resp.media = verdict_body(latest)
@@ -55,3 +66,29 @@ def verdict_body(status: TaskStatus) -> dict[str, Any]:
         "task_id": status.task_id,
         "verified_at": status.completed_at,
     }
+
+
+class ClaimVerdicts:
+    """A claim's verdict history, newest first, a page at a time (``limit``, ``cursor``)."""
+
+    def __init__(self, history: VerdictHistory) -> None:
+        self.history = history
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, claim_id: str) -> None:
+        """Answer a page of verdicts and the cursor of the next (``null`` on the last page)."""
+        check_claim_id(claim_id)
+        limit = _limit(req.get_param("limit"))
+        page = self.history.page(claim_id, limit=limit, cursor=req.get_param("cursor"))
+        resp.media = {
+            "claim_id": claim_id,
+            "verdicts": [record.to_dict() for record in page.verdicts],
+            "next_cursor": page.next_cursor,
+        }
+
+
+def _limit(raw: str | None) -> int:
+    if raw is None:
+        return DEFAULT_PAGE_SIZE
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        raise InvalidInput(f"limit must be an integer from 1 to {MAX_PAGE_SIZE}", field="limit")
+    return int(raw)
