@@ -45,8 +45,12 @@ def redis_namespace(redis_client: redis.Redis, namespace: str) -> Iterator[str]:
 
 @pytest.fixture
 def settings(namespace: str, tmp_path) -> Settings:
-    """Settings isolated to this test: own namespace, data folder, quick backoff, a pipeline that needs no Redis."""
+    """Settings isolated to this test: own namespace, data folder, quick backoff, a pipeline that needs no Redis.
+
+    Authentication is off here; the tests of keys, scopes and rate limits turn it on.
+    """
     return Settings(
+        auth=False,
         namespace=namespace,
         redis_url=REDIS_URL,
         rabbitmq_url=RABBITMQ_URL,

@@ -9,6 +9,7 @@ from typing import Mapping, Sequence
 from .commands.corpus import add_corpus_command
 from .commands.database import add_database_command
 from .commands.evaluation import add_calibrate_command, add_eval_command
+from .commands.keys import add_keys_command
 from .commands.service import add_service_commands
 from .commands.training import add_export_embedder_command, add_train_stance_command
 from .commands.verify import add_verify_commands
@@ -24,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_verify_commands(commands)
     add_corpus_command(commands)
     add_database_command(commands)
+    add_keys_command(commands)
     add_eval_command(commands)
     add_calibrate_command(commands)
     add_train_stance_command(commands)

@@ -116,6 +116,8 @@ class TaskStatus:
     status: TaskState
     claim_id: str | None = None
     corpus: str | None = None
+    #: the id of the API key that submitted it (None with authentication off)
+    owner: str | None = None
     progress_percentage: int = 0
     stage: str | None = None
     created_at: str | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Mapping
@@ -53,11 +54,19 @@ class Settings:
     data_dir: str = field(default_factory=_default_data_dir)
     database_url: str = ""
     migrate_on_start: bool = True
+    auth: bool = True
+    submit_rate: str = "20/100"
+    read_rate: str = "100/500"
     pipeline: str = "truthgraph.verification.default:build_default_pipeline"
     ingester: str = "truthgraph.verification.default:build_default_ingester"
     stance_model: str = "default"
     default_corpus: str = "wikipedia"
     heartbeat_dir: str = ""
+
+    @property
+    def admin_key_path(self) -> Path:
+        """The file the local admin key is kept in, readable by its owner alone."""
+        return Path(self.data_dir) / "admin-key"
 
     @property
     def verify_queue(self) -> str:
@@ -101,6 +110,9 @@ class Settings:
                 raise InvalidInput(f"TRUTHGRAPH_{name.upper()} must be positive", field=name)
         if self.max_retries < 0:
             raise InvalidInput("TRUTHGRAPH_MAX_RETRIES must not be negative", field="max_retries")
+        for name in ("submit_rate", "read_rate"):
+            if not re.fullmatch(r"\d+(\.\d+)?/[1-9]\d*", getattr(self, name).strip()):
+                raise InvalidInput(f"TRUTHGRAPH_{name.upper()} must be RATE/BURST, e.g. 20/100", field=name)
         if self.dead_letter_ttl_s < 0:
             raise InvalidInput("TRUTHGRAPH_DEAD_LETTER_TTL_S must not be negative (0 keeps dead letters)",
                                field="dead_letter_ttl_s")

@@ -317,7 +317,14 @@ class TaskStatusStore:
         return {state.value: int(replies[2 * i + 1]) for i, state in enumerate(TaskState)}
 
 
-def new_status(task_id: str, task_type: str, *, claim_id: str | None = None, corpus: str | None = None) -> TaskStatus:
+def new_status(
+    task_id: str,
+    task_type: str,
+    *,
+    claim_id: str | None = None,
+    corpus: str | None = None,
+    owner: str | None = None,
+) -> TaskStatus:
     """A fresh ``pending`` record."""
     return TaskStatus(
         task_id=task_id,
@@ -325,6 +332,7 @@ def new_status(task_id: str, task_type: str, *, claim_id: str | None = None, cor
         status=TaskState.PENDING,
         claim_id=claim_id,
         corpus=corpus,
+        owner=owner,
         created_at=utc_now(),
     )
 

@@ -138,12 +138,14 @@ class Service:
         return requests.post(f"{self.url}/api/v1/claims/{claim_id}/verify",
                              json={"claim_text": claim_text, "options": options}, timeout=10)
 
-    def task(self, task_id: str) -> requests.Response:
-        return requests.get(f"{self.url}/api/v1/tasks/{task_id}", timeout=10)
+    def task(self, task_id: str, headers: dict[str, str] | None = None) -> requests.Response:
+        return requests.get(f"{self.url}/api/v1/tasks/{task_id}", headers=headers, timeout=10)
 
-    def wait_until_done(self, task_id: str, *, timeout: float = 60) -> dict[str, Any]:
+    def wait_until_done(
+        self, task_id: str, *, timeout: float = 60, headers: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         def done() -> dict[str, Any] | None:
-            body = self.task(task_id).json()
+            body = self.task(task_id, headers).json()
             return body if body.get("status") in ("completed", "failed") else None
 
         return wait_for(done, timeout=timeout, interval=0.1, what=f"task {task_id} to finish")
@@ -214,6 +216,7 @@ def service_env(tmp: Path, **overrides: str) -> dict[str, str]:
         TRUTHGRAPH_REDIS_URL=REDIS_URL,
         TRUTHGRAPH_DATA_DIR=str(data_dir),
         TRUTHGRAPH_PIPELINE="tests.support.pipelines:scripted_pipeline",
+        TRUTHGRAPH_AUTH="off",  # the security tests turn it on
         TRUTHGRAPH_MIN_BACKOFF_S="0.2",
         TRUTHGRAPH_MAX_BACKOFF_S="1",
         PYTHONPATH=str(ROOT),

@@ -16,7 +16,7 @@ from ..status_store import TaskStatusStore, new_status
 from .broker import AMQP_ERRORS, PUBLISH_CONNECTION_PARAMETERS, create_broker, probe_parameters
 from .queue_stats import read_in_flight, read_live_counts, read_queue_stats
 from .registry import Actors, declare_actors
-from .task_status import TASK_TYPE_OPTION, StatusNotRecorded
+from .task_status import OWNER_OPTION, TASK_TYPE_OPTION, StatusNotRecorded
 
 logger = logging.getLogger(__name__)
 
@@ -32,16 +32,20 @@ class TaskPublisher:
         self.actors = actors
         self.store = store
 
-    def submit_verification(self, *, claim_id: str, claim_text: str, options: dict[str, Any]) -> TaskStatus:
-        """Publish a verification task; its ``pending`` status is written before the publish."""
+    def submit_verification(
+        self, *, claim_id: str, claim_text: str, options: dict[str, Any], owner: str | None = None
+    ) -> TaskStatus:
+        """Publish a verification task owned by API key ``owner``; its ``pending`` status is written before."""
         message = self.actors.verify.message_with_options(
-            kwargs={"claim_id": claim_id, "claim_text": claim_text, "options": options}
+            kwargs={"claim_id": claim_id, "claim_text": claim_text, "options": options}, **_owned_by(owner)
         )
         return self._publish(message)
 
-    def submit_ingest(self, *, corpus: str, documents: list[dict[str, Any]]) -> TaskStatus:
-        """Publish a corpus-ingestion task."""
-        message = self.actors.ingest.message_with_options(kwargs={"corpus": corpus, "documents": documents})
+    def submit_ingest(self, *, corpus: str, documents: list[dict[str, Any]], owner: str | None = None) -> TaskStatus:
+        """Publish a corpus-ingestion task owned by API key ``owner``."""
+        message = self.actors.ingest.message_with_options(
+            kwargs={"corpus": corpus, "documents": documents}, **_owned_by(owner)
+        )
         return self._publish(message)
 
     def _publish(self, message: Any) -> TaskStatus:
@@ -100,7 +104,12 @@ class TaskPublisher:
 
 def _identity(message: Any) -> dict[str, Any]:
     kwargs = message.kwargs or {}
-    return {"claim_id": kwargs.get("claim_id"), "corpus": kwargs.get("corpus")}
+    return {"claim_id": kwargs.get("claim_id"), "corpus": kwargs.get("corpus"), "owner": message.options.get(OWNER_OPTION)}
+
+
+def _owned_by(owner: str | None) -> dict[str, Any]:
+    """The message options naming a task's owner."""
+    return {OWNER_OPTION: owner} if owner is not None else {}
 
 
 def create_publisher(settings: Settings, store: TaskStatusStore) -> TaskPublisher:

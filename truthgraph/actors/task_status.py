@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 
 #: Actor option naming the kind of task a tracked actor runs (``"verify"``, ``"ingest"``).
 TASK_TYPE_OPTION = "task_type"
+#: Message option naming the API key that submitted the task (its owner).
+OWNER_OPTION = "truthgraph_owner"
 #: Message option carrying an outcome that was reached but could not be recorded yet.
 OUTCOME_OPTION = "truthgraph_outcome"
 #: Delay before a deferred outcome is recorded again, in milliseconds.
@@ -180,7 +182,13 @@ class TaskStatusMiddleware(Middleware):
         completed_at = utc_now()
         claim_id = (message.kwargs or {}).get("claim_id")
         if self.history is not None and task_type == "verify" and claim_id and isinstance(result, dict):
-            self.history.record(task_id=message.message_id, claim_id=claim_id, result=result, verified_at=completed_at)
+            self.history.record(
+                task_id=message.message_id,
+                claim_id=claim_id,
+                result=result,
+                verified_at=completed_at,
+                owner=message.options.get(OWNER_OPTION),
+            )
             written = self.history.for_task(message.message_id)
             completed_at = written.verified_at if written is not None else completed_at
         self.store.transition(
@@ -233,7 +241,13 @@ class TaskStatusMiddleware(Middleware):
 def _base(message: Message, task_type: str) -> TaskStatus:
     """The ``pending`` record of a message, as it was created when the message was published."""
     kwargs: dict[str, Any] = message.kwargs or {}
-    status = new_status(message.message_id, task_type, claim_id=kwargs.get("claim_id"), corpus=kwargs.get("corpus"))
+    status = new_status(
+        message.message_id,
+        task_type,
+        claim_id=kwargs.get("claim_id"),
+        corpus=kwargs.get("corpus"),
+        owner=message.options.get(OWNER_OPTION),
+    )
     created = datetime.fromtimestamp(message.message_timestamp / 1000, tz=timezone.utc)
     status.created_at = created.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     return status

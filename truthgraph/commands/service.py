@@ -12,6 +12,7 @@ from ..errors import TruthGraphError
 from ..heartbeats import DEFAULT_MAX_AGE_S, Heartbeats
 from ..settings import Settings
 from .database import migrate
+from .keys import ensure_local_admin_key
 from .supervisor import DEFAULT_READY_TIMEOUT_S, HeartbeatProbe, Program, Supervisor
 
 #: How long a worker may take to finish in-flight tasks after SIGTERM, in seconds.
@@ -65,6 +66,11 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
     """Run the API and the worker processes under one supervisor until interrupted, printing the URL."""
     _log_to_stderr()
     if not _migrated(settings):
+        return 1
+    try:
+        ensure_local_admin_key(settings)
+    except TruthGraphError as error:
+        print(f"truthgraph: the local admin key could not be made: {error}", file=sys.stderr)
         return 1
     api = Program(name="api", argv=_api_argv(args))
     supervisor = _supervisor(

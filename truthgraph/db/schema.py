@@ -21,5 +21,25 @@ verdicts = Table(
     # probabilities), timings, calibration and corpora it was reached with
     Column("result", JSON, nullable=False),
     Column("verified_at", String(40), nullable=False),
+    # the API key whose task produced the verdict (None: submitted with authentication off)
+    Column("owner", String(32), nullable=True),
     Index("verdicts_claim_newest", "claim_id", "id"),
+    Index("verdicts_claim_owner_newest", "claim_id", "owner", "id"),
+)
+
+#: API keys: a public id for lookup, the secret only as a hash, scopes, expiry, revocation and rate limits.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("secret_hash", String(64), nullable=False),
+    Column("scopes", String(200), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("expires_at", String(40), nullable=True),
+    Column("revoked_at", String(40), nullable=True),
+    Column("submit_rate", Float, nullable=True),
+    Column("submit_burst", Integer, nullable=True),
+    Column("read_rate", Float, nullable=True),
+    Column("read_burst", Integer, nullable=True),
 )

@@ -9,6 +9,7 @@ from typing import Any
 import falcon
 
 from ..errors import CorpusNotFound, InvalidInput, ServiceUnavailable, TemporaryError
+from .auth import Forbidden, RateLimited, Unauthorized, rate_limit_headers
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,22 @@ def register_error_handlers(app: falcon.App) -> None:
     app.add_error_handler(TemporaryError, _temporary)
     app.add_error_handler(ServiceUnavailable, _service_unavailable)
     app.add_error_handler(NotReady, _not_ready)
+    app.add_error_handler(Unauthorized, _unauthorized)
+    app.add_error_handler(Forbidden, _forbidden)
+    app.add_error_handler(RateLimited, _rate_limited)
+
+
+def _unauthorized(req: falcon.Request, resp: falcon.Response, ex: Unauthorized, params: dict[str, Any]) -> None:
+    _send(resp, 401, error_body("Unauthorized", str(ex)), {"WWW-Authenticate": 'Bearer realm="truthgraph"'})
+
+
+def _forbidden(req: falcon.Request, resp: falcon.Response, ex: Forbidden, params: dict[str, Any]) -> None:
+    _send(resp, 403, error_body("Forbidden", str(ex)))
+
+
+def _rate_limited(req: falcon.Request, resp: falcon.Response, ex: RateLimited, params: dict[str, Any]) -> None:
+    description = f"this key is over its rate limit; try again in {rate_limit_headers(ex.allowance)['Retry-After']} s"
+    _send(resp, 429, error_body("Too many requests", description), rate_limit_headers(ex.allowance))
 
 
 def _send(resp: falcon.Response, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:

@@ -11,11 +11,13 @@ from ..domain import TaskStatus
 class Publisher(Protocol):
     """Hands tasks to the message broker; see ``truthgraph.actors.publisher.TaskPublisher``."""
 
-    def submit_verification(self, *, claim_id: str, claim_text: str, options: dict[str, Any]) -> TaskStatus:
-        """Write a pending status and publish a verification task."""
+    def submit_verification(
+        self, *, claim_id: str, claim_text: str, options: dict[str, Any], owner: str | None = None
+    ) -> TaskStatus:
+        """Write a pending status and publish a verification task owned by the API key ``owner``."""
         ...
 
-    def submit_ingest(self, *, corpus: str, documents: list[dict[str, Any]]) -> TaskStatus:
+    def submit_ingest(self, *, corpus: str, documents: list[dict[str, Any]], owner: str | None = None) -> TaskStatus:
         """Write a pending status and publish a corpus-ingestion task."""
         ...
 
@@ -55,11 +57,11 @@ class StatusStore(Protocol):
 class VerdictHistory(Protocol):
     """Reads the verdicts kept for good; see ``truthgraph.db.verdicts.VerdictHistory``."""
 
-    def latest(self, claim_id: str) -> VerdictRecord | None:
-        """The newest verdict of a claim."""
+    def latest(self, claim_id: str, *, owner: str | None = None) -> VerdictRecord | None:
+        """The newest verdict of a claim (of ``owner``'s tasks only, when given)."""
         ...
 
-    def page(self, claim_id: str, *, limit: int, cursor: str | None = None) -> VerdictPage:
+    def page(self, claim_id: str, *, limit: int, cursor: str | None = None, owner: str | None = None) -> VerdictPage:
         """A claim's verdicts, newest first, ``limit`` at a time after ``cursor``."""
         ...
 

@@ -45,18 +45,20 @@ class FakePublisher:
         if self.failure is not None:
             raise self.failure
 
-    def submit_verification(self, *, claim_id: str, claim_text: str, options: dict[str, Any]) -> TaskStatus:
+    def submit_verification(
+        self, *, claim_id: str, claim_text: str, options: dict[str, Any], owner: str | None = None
+    ) -> TaskStatus:
         """Record the submission and write its pending status."""
         self._raise_failure()
-        status = new_status(self.ids(), "verify", claim_id=claim_id)
+        status = new_status(self.ids(), "verify", claim_id=claim_id, owner=owner)
         self.store.create(status)
         self.verifications.append({"claim_id": claim_id, "claim_text": claim_text, "options": options})
         return status
 
-    def submit_ingest(self, *, corpus: str, documents: list[dict[str, Any]]) -> TaskStatus:
+    def submit_ingest(self, *, corpus: str, documents: list[dict[str, Any]], owner: str | None = None) -> TaskStatus:
         """Record the upload and write its pending status."""
         self._raise_failure()
-        status = new_status(self.ids(), "ingest", corpus=corpus)
+        status = new_status(self.ids(), "ingest", corpus=corpus, owner=owner)
         self.store.create(status)
         self.ingests.append({"corpus": corpus, "documents": documents})
         return status

@@ -14,7 +14,7 @@ SCRIPT = f"""
 import json, sys
 import truthgraph.http.app as app_module
 from truthgraph.settings import Settings
-app_module.create_app(Settings(), store=object(), publisher=object(), history=object())
+app_module.create_app(Settings(), store=object(), publisher=object(), history=object(), keys=object(), limiter=object())
 forbidden = {FORBIDDEN!r}
 print(json.dumps(sorted(m for m in sys.modules if any(m == f or m.startswith(f + ".") for f in forbidden))))
 """

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import falcon
 
+from ...db.keys import Scope
+from ..auth import SUBMIT, Access, owner_of
 from ..ports import Publisher
 from ..validation import check_claim_id, parse_verify_request, read_json_object
 from .common import accepted
@@ -11,6 +13,8 @@ from .common import accepted
 
 class ClaimVerification:
     """Validates a claim and hands it to the broker; answers 202 and the task's URL."""
+
+    access = {"POST": Access(Scope.VERIFY, SUBMIT)}
 
     def __init__(self, publisher: Publisher, *, max_body_bytes: int) -> None:
         self.publisher = publisher
@@ -20,5 +24,7 @@ class ClaimVerification:
         """Queue the claim in the body for verification."""
         check_claim_id(claim_id)
         claim_text, options = parse_verify_request(read_json_object(req, limit=self.max_body_bytes))
-        status = self.publisher.submit_verification(claim_id=claim_id, claim_text=claim_text, options=options)
+        status = self.publisher.submit_verification(
+            claim_id=claim_id, claim_text=claim_text, options=options, owner=owner_of(req)
+        )
         accepted(resp, status)

@@ -7,7 +7,9 @@ from typing import Any, Callable
 
 import falcon
 
+from ...db.keys import Scope
 from ...errors import ServiceUnavailable
+from ..auth import READ, Access
 from ..errors import NotReady
 from ..ports import Publisher, StatusStore, VerdictHistory
 
@@ -15,7 +17,9 @@ logger = logging.getLogger(__name__)
 
 
 class QueueStats:
-    """GET /api/v1/queue/stats: the broker's queue statistics and task counts by status."""
+    """GET /api/v1/queue/stats: the broker's queue statistics and task counts by status (an operator's view)."""
+
+    access = {"GET": Access(Scope.ADMIN, READ)}
 
     def __init__(self, publisher: Publisher, store: StatusStore) -> None:
         self.publisher = publisher

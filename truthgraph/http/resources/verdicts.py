@@ -6,9 +6,11 @@ from typing import Any
 
 import falcon
 
+from ...db.keys import Scope
 from ...db.verdicts import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from ...domain import TaskState, TaskStatus
 from ...errors import InvalidInput
+from ..auth import READ, Access, owner_of, sees_everything
 from ..ports import StatusStore, VerdictHistory
 from ..validation import check_claim_id
 from .common import accepted, task_path
@@ -21,25 +23,35 @@ class VerdictResource:
     history existed) is read from its task's record.
     """
 
+    access = {"GET": Access(None, READ)}
+
     def __init__(self, store: StatusStore, history: VerdictHistory) -> None:
         self.store = store
         self.history = history
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, claim_id: str) -> None:
-        """Answer the verdict, the running task (202), or 404."""
+        """Answer the verdict, the running task (202), or 404.
+
+        A key with the ``read`` scope reads every claim's verdicts; any other key only those its own tasks reached.
+        """
         check_claim_id(claim_id)
-        latest = self.store.latest_for_claim(claim_id)
+        owner = None if sees_everything(req, Scope.READ) else owner_of(req)
+
+        def visible(status: TaskStatus | None) -> TaskStatus | None:
+            return status if status is not None and (owner is None or status.owner == owner) else None
+
+        latest = visible(self.store.latest_for_claim(claim_id))
         if latest is not None and not latest.status.terminal:
             accepted(resp, latest)
             return
-        kept = self.history.latest(claim_id)
+        kept = self.history.latest(claim_id, owner=owner)
         if kept is not None:
             resp.media = kept.to_dict()
             return
         if latest is not None and latest.status is TaskState.COMPLETED:
             resp.media = verdict_body(latest)
             return
-        earlier = self.store.latest_verdict_for_claim(claim_id)
+        earlier = visible(self.store.latest_verdict_for_claim(claim_id))
         if earlier is not None:
             resp.media = verdict_body(earlier)
             return
@@ -71,14 +83,20 @@ def verdict_body(status: TaskStatus) -> dict[str, Any]:
 class ClaimVerdicts:
     """A claim's verdict history, newest first, a page at a time (``limit``, ``cursor``)."""
 
+    access = {"GET": Access(None, READ)}
+
     def __init__(self, history: VerdictHistory) -> None:
         self.history = history
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, claim_id: str) -> None:
-        """Answer a page of verdicts and the cursor of the next (``null`` on the last page)."""
+        """Answer a page of verdicts and the cursor of the next (``null`` on the last page).
+
+        A key with the ``read`` scope reads every verdict; any other key only those its own tasks reached.
+        """
         check_claim_id(claim_id)
         limit = _limit(req.get_param("limit"))
-        page = self.history.page(claim_id, limit=limit, cursor=req.get_param("cursor"))
+        owner = None if sees_everything(req, Scope.READ) else owner_of(req)
+        page = self.history.page(claim_id, limit=limit, cursor=req.get_param("cursor"), owner=owner)
         resp.media = {
             "claim_id": claim_id,
             "verdicts": [record.to_dict() for record in page.verdicts],

@@ -40,8 +40,11 @@ class HFStanceModel:
         except ImportError as exc:
             raise ModelLoadError("a Hugging Face checkpoint needs torch and transformers installed") from exc
         try:
-            self._tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
-            self._model = AutoModelForSequenceClassification.from_pretrained(str(folder), local_files_only=True)
+            # A local folder read with local_files_only=True: nothing is downloaded (bandit B615 does not apply).
+            self._tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)  # nosec B615
+            self._model = AutoModelForSequenceClassification.from_pretrained(  # nosec B615
+                str(folder), local_files_only=True
+            )
         except (OSError, ValueError) as exc:
             raise ModelLoadError(f"cannot load a Hugging Face checkpoint from {folder}: {exc}") from exc
         self._model.eval()

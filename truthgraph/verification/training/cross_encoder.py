@@ -65,9 +65,11 @@ def train_cross_encoder(
 
     source = minilm_dir()
     labels = [s.value for s in STANCE_ORDER]
-    tokenizer = AutoTokenizer.from_pretrained(str(source))
-    model = AutoModelForSequenceClassification.from_pretrained(
+    # Local folders read with local_files_only=True: nothing is downloaded (bandit B615 does not apply).
+    tokenizer = AutoTokenizer.from_pretrained(str(source), local_files_only=True)  # nosec B615
+    model = AutoModelForSequenceClassification.from_pretrained(  # nosec B615
         str(init_from or source),
+        local_files_only=True,
         num_labels=len(labels),
         id2label=dict(enumerate(labels)),
         label2id={label: i for i, label in enumerate(labels)},

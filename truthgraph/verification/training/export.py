@@ -70,7 +70,8 @@ def export_embedder(out: Path) -> Path:
 
     source = minilm_dir()
     out.mkdir(parents=True, exist_ok=True)
-    model = AutoModel.from_pretrained(str(source), attn_implementation="eager")
+    # A local folder read with local_files_only=True: nothing is downloaded (bandit B615 does not apply).
+    model = AutoModel.from_pretrained(str(source), attn_implementation="eager", local_files_only=True)  # nosec B615
     export_onnx(model, "last_hidden_state", out / "model.onnx")
     shutil.copy2(source / "tokenizer.json", out / "tokenizer.json")
     config = {
@@ -93,7 +94,9 @@ def export_stance(checkpoint: Path, out: Path, *, max_length: int, name: str, ve
     from transformers import AutoModelForSequenceClassification
 
     out.mkdir(parents=True, exist_ok=True)
-    model = AutoModelForSequenceClassification.from_pretrained(str(checkpoint), attn_implementation="eager")
+    model = AutoModelForSequenceClassification.from_pretrained(  # nosec B615
+        str(checkpoint), attn_implementation="eager", local_files_only=True
+    )
     labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
     if labels != [s.value for s in STANCE_ORDER]:
         raise ValueError(f"checkpoint labels {labels} are not in STANCE_ORDER")
