@@ -12,15 +12,21 @@ its process.
 
 ``TRUTHGRAPH_TEST_HANG_BOOTS=N`` (read only here) makes the first N loads of ``scripted_pipeline`` in a namespace
 hang, counted in Redis: a worker process that never becomes ready, for the supervisor's tests.
+
+With ``TRUTHGRAPH_TEST_EXECUTION_LOG=path`` set, ``scripted_pipeline`` appends a JSON line to that file when an
+execution starts and when it finishes, so a fault campaign (``bench/chaos.py``) can tell which claims ran, and
+how often, even when the client never learnt of it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import redis
@@ -58,18 +64,49 @@ class InProcessAttempts:
             return self._attempts[claim_text]
 
 
+class ExecutionLog:
+    """Appends one JSON line per event to a file that every worker process shares."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def record(self, event: str, claim_text: str, **details: Any) -> None:
+        """Append ``{"event", "claim", "pid", "at", **details}`` in one O_APPEND write, so lines never interleave."""
+        line = {"event": event, "claim": claim_text, "pid": os.getpid(), "at": time.time(), **details}
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, (json.dumps(line) + "\n").encode())
+        finally:
+            os.close(fd)
+
+
 class ScriptedPipeline:
     """A VerificationPipeline whose behaviour the claim text chooses.
 
     ``attempts`` returns the number of the attempt being made at a claim text (1 for the first);
-    by default they are counted in Redis.
+    by default they are counted in Redis. ``execution_log``, when given, records each execution's start and end.
     """
 
-    def __init__(self, settings: Settings, *, attempts: Callable[[str], int] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        attempts: Callable[[str], int] | None = None,
+        execution_log: ExecutionLog | None = None,
+    ) -> None:
         self.settings = settings
         self._attempt = attempts or RedisAttempts(settings)
+        self._log = execution_log
 
     def verify(self, claim_text: str, options: Mapping[str, Any], progress: ProgressCallback = no_progress) -> Verdict:
+        if self._log is not None:
+            self._log.record("start", claim_text)
+        verdict = self._verify(claim_text, progress)
+        if self._log is not None:
+            self._log.record("done", claim_text, verdict=verdict.label.value)
+        return verdict
+
+    def _verify(self, claim_text: str, progress: ProgressCallback) -> Verdict:
         progress(10, "retrieval")
         command, _, rest = claim_text.partition(":")
         if command == "crash":  # a poison message: it kills the worker process that runs it, every time
@@ -120,7 +157,8 @@ def scripted_pipeline(settings: Settings) -> ScriptedPipeline:
         client.expire(key, 600)
         if boot <= hang_boots:
             time.sleep(HANG_S)
-    return ScriptedPipeline(settings)
+    path = os.environ.get("TRUTHGRAPH_TEST_EXECUTION_LOG")
+    return ScriptedPipeline(settings, execution_log=ExecutionLog(path) if path else None)
 
 
 def in_process_scripted_pipeline(settings: Settings) -> ScriptedPipeline:
