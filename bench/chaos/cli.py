@@ -94,6 +94,7 @@ class Campaign:
 
     def __post_init__(self) -> None:
         self.started = time.monotonic()
+        self.epoch_at_start = time.time()
         self.run_id = uuid.uuid4().hex[:6]
         self.namespace = f"chaos-{self.run_id}"
         self.workdir = Path(tempfile.mkdtemp(prefix=f"truthgraph-chaos-{self.run_id}-"))
@@ -150,7 +151,7 @@ class Campaign:
         self._mark("reads", phase)
         self.marks["total"] = self.clock()
 
-        executions = Executions.read(self.workdir / "executions.jsonl")
+        executions = Executions.read(self.workdir / "executions.jsonl", epoch_at_start=self.epoch_at_start)
         errors = [f"fault thread: {injector.error!r}"] if injector.error else []
         return Report(
             settings={**{k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},

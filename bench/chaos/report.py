@@ -19,13 +19,15 @@ CHECKED = ("lost", "stuck", "duplicated", "conflicting", "503-but-executed", "5x
 
 @dataclass
 class Executions:
-    """How often each claim text started and ran to its end, from the scripted pipeline's log."""
+    """How often each claim text started and ran to its end, and when it last did, from the pipeline's log."""
 
     started: Counter[str] = field(default_factory=Counter)
     finished: Counter[str] = field(default_factory=Counter)
+    #: Campaign seconds of each claim's last start or end.
+    last_at_s: dict[str, float] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, path: Path) -> "Executions":
+    def read(cls, path: Path, *, epoch_at_start: float) -> "Executions":
         """Read the JSON lines the workers appended (a line cut short by a kill is ignored)."""
         executions = cls()
         if not path.exists():
@@ -35,8 +37,10 @@ class Executions:
                 event = json.loads(line)
             except ValueError:
                 continue
+            claim = event.get("claim", "")
             counter = executions.started if event.get("event") == "start" else executions.finished
-            counter[event.get("claim", "")] += 1
+            counter[claim] += 1
+            executions.last_at_s[claim] = max(executions.last_at_s.get(claim, 0.0), event["at"] - epoch_at_start)
         return executions
 
 
@@ -51,6 +55,7 @@ class Classified:
     task_id: str | None
     started: int
     finished: int
+    ran_at_s: float | None
     reasons: list[str]
     blamed_fault: str | None
     submission: dict[str, Any]
@@ -60,13 +65,14 @@ def classify(submission: Submission, executions: Executions, faults: list[Fault]
     """The class of one submission; ``blamed_fault`` is the latest fault before it first went wrong."""
     started = executions.started[submission.claim_text]
     finished = executions.finished[submission.claim_text]
+    ran_at_s = executions.last_at_s.get(submission.claim_text)
     reasons: list[str] = []
     outcome = None
     blame_at = submission.answered_at_s
     status = submission.http_status
     if submission.accepted:
         answer = "accepted"
-        outcome, reasons, blame_at = _outcome(submission, started)
+        outcome, reasons, blame_at = _outcome(submission, started, ran_at_s)
     elif status == 503:
         answer = "503-but-executed" if started else "503"
     elif status is not None and status >= 500:
@@ -80,19 +86,23 @@ def classify(submission: Submission, executions: Executions, faults: list[Fault]
     went_wrong = answer != "accepted" or outcome not in ("completed", "failed-visibly")
     blamed = _latest_fault_before(faults, blame_at) if went_wrong else None
     return Classified(submission.claim_id, submission.expected, answer, outcome, submission.task_id, started,
-                      finished, reasons, blamed, asdict(submission))
+                      finished, ran_at_s, reasons, blamed, asdict(submission))
 
 
-def _outcome(submission: Submission, started: int) -> tuple[str, list[str], float | None]:
-    """completed / failed-visibly / lost / stuck / duplicated / conflicting, the reasons, and when it showed."""
+def _outcome(submission: Submission, started: int, ran_at_s: float | None) -> tuple[str, list[str], float | None]:
+    """completed / failed-visibly / lost / stuck / duplicated / conflicting, the reasons, and when it went wrong.
+
+    ``ran_at_s`` is when the claim last started or ended on a worker (None: it never ran).
+    """
     task, verdict = submission.last("task"), submission.last("verdict")
     assert task is not None and verdict is not None, "final reads are made for every accepted task"
     if task.http_status != 200:
         first_gone = next((o.at_s for o in submission.observations if o.source == "task" and o.http_status == 404),
                           task.at_s)
         return "lost", [f"task answered {task.http_status or task.error}"], first_gone
-    if task.state in PENDING_STATES:  # what stopped it came after its last change, while it ran
-        return "stuck", [f"task still {task.state}"], task.at_s + TASK_SECONDS[1] + 1
+    if task.state in PENDING_STATES:  # its status stopped following it: when it last ran, or its last change
+        went_wrong = ran_at_s if ran_at_s is not None else task.at_s + TASK_SECONDS[1]
+        return "stuck", [f"task still {task.state}"], went_wrong
     seen_terminal = [o for o in submission.observations
                      if o.source == "task" and o.http_status == 200 and o.state not in PENDING_STATES]
     terminal = {(o.state, o.label, o.stamp) for o in seen_terminal}

@@ -25,8 +25,9 @@ def _verdict(at: float, *, status: int = 200, label: str = "SUPPORTED", task_id:
                        label if status == 200 else None, "2026", task_id if status == 200 else None)
 
 
-def _runs(claim: str, started: int, finished: int) -> Executions:
-    return Executions(started=Counter({claim: started}), finished=Counter({claim: finished}))
+def _runs(claim: str, started: int, finished: int, at_s: float = 4.0) -> Executions:
+    last = {claim: at_s} if started else {}
+    return Executions(started=Counter({claim: started}), finished=Counter({claim: finished}), last_at_s=last)
 
 
 FAULTS = [Fault("redis-restart", 5.0), Fault("worker-kill", 8.0), Fault("rabbitmq-restart", 9.0, skipped="shared")]
@@ -56,9 +57,10 @@ def test_a_completed_task_without_a_readable_verdict_is_lost():
     assert classify(submission, _runs(CLAIM, 1, 1), FAULTS).outcome == "lost"
 
 
-def test_a_task_still_running_at_the_end_is_stuck():
-    submission = _accepted(_task(4, "processing"), _verdict(20, status=202))
-    classified = classify(submission, _runs(CLAIM, 1, 1), FAULTS)
+def test_a_task_still_running_at_the_end_is_stuck_and_blamed_on_the_fault_before_it_last_ran():
+    submission = _accepted(_task(4, "processing"), _task(5.5, None, status=503), _task(9.5, "processing"),
+                           _verdict(20, status=202))
+    classified = classify(submission, _runs(CLAIM, 1, 1, at_s=5.2), FAULTS)
     assert (classified.outcome, classified.blamed_fault) == ("stuck", "redis-restart")
 
 
