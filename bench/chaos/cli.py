@@ -250,7 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(filter(None, args.kinds.split(","))) - set(FAULT_KINDS)
     if unknown or args.submissions < 1 or args.faults < 0 or args.rate <= 0 or args.clients < 1:
         build_parser().error(f"bad options (unknown kinds: {sorted(unknown)})" if unknown else "bad counts")
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    # SIGINT too: a shell that starts the campaign in the background leaves it ignoring Ctrl-C's signal.
+    previous = {signum: signal.signal(signum, _interrupt) for signum in (signal.SIGINT, signal.SIGTERM)}
     campaign = Campaign(args)
     try:
         report = campaign.run()
@@ -262,10 +263,11 @@ def main(argv: list[str] | None = None) -> int:
         say(f"chaos: the campaign could not run: {e}")
         return 2
     finally:
-        interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the cleanup short
+        for signum in previous:  # a second Ctrl-C must not cut the cleanup short
+            signal.signal(signum, signal.SIG_IGN)
         campaign.close()
-        signal.signal(signal.SIGINT, interrupt)
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     print(report.summary_line())
     for line in report.detail_lines():
         print(f"  {line}")
