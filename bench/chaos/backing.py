@@ -40,6 +40,7 @@ class RedisServer:
 
     @property
     def url(self) -> str:
+        """The server's Redis URL (database 0)."""
         return f"redis://127.0.0.1:{self.port}/0"
 
     def argv(self) -> list[str]:
@@ -96,6 +97,7 @@ class RabbitNode:
 
     @property
     def url(self) -> str:
+        """The node's AMQP URL (guest, default vhost)."""
         return f"amqp://guest:guest@127.0.0.1:{self.port}/%2F"
 
     def env(self) -> dict[str, str]:

@@ -28,6 +28,10 @@ REDIS_DOWN_S = 2.0
 TARGET_TIMEOUT_S = 20
 
 
+class NoTarget(Exception):
+    """The process a fault was meant for is gone or not there yet: the fault is skipped."""
+
+
 @dataclass
 class Fault:
     """One fault: when it began (seconds into the campaign), how long it took, what it hit, or why it was skipped."""
@@ -91,7 +95,7 @@ class FaultInjector:
         began = time.monotonic()
         try:
             self._inject(fault)
-        except TimeoutError as e:
+        except (TimeoutError, NoTarget) as e:
             fault.skipped = str(e)
         fault.duration_s = time.monotonic() - began
         return fault
@@ -104,8 +108,9 @@ class FaultInjector:
             fault.target = self._kill_forked([self.service.api], "gunicorn worker")
         elif kind == WORKER_TERM:
             item = self._with_forked(self.service.workers)
-            os.kill(item.process.pid, signal.SIGTERM)
-            fault.target = f"{item.name} (pid {item.process.pid}) SIGTERM"
+            pid = item.process.pid
+            _kill(pid, signal.SIGTERM)
+            fault.target = f"{item.name} (pid {pid}) SIGTERM"
         elif kind == RABBITMQ_RESTART:
             if self.rabbit is None:
                 fault.skipped = "shared RabbitMQ is never restarted"
@@ -138,7 +143,16 @@ class FaultInjector:
 
     def _kill_forked(self, items: list[Supervised], what: str) -> str:
         item = self._with_forked(items)
-        pid = self.rng.choice(self.service.forked(item) or [0])
-        if pid:
-            os.kill(pid, signal.SIGKILL)
+        forked = self.service.forked(item)
+        if not forked:
+            raise NoTarget(f"{item.name} has no {what} left")
+        pid = self.rng.choice(forked)
+        _kill(pid, signal.SIGKILL)
         return f"{what} pid {pid} of {item.name} kill -9"
+
+
+def _kill(pid: int, signum: int) -> None:
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        raise NoTarget(f"pid {pid} exited before its fault") from None

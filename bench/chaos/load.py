@@ -38,6 +38,7 @@ class Observation:
     error: str | None = None
 
     def same_answer(self, other: "Observation") -> bool:
+        """Whether ``other`` answered the same (its time aside)."""
         return (self.http_status, self.state, self.label, self.stamp, self.task_id) == (
             other.http_status, other.state, other.label, other.stamp, other.task_id)
 
@@ -60,6 +61,7 @@ class Submission:
 
     @property
     def accepted(self) -> bool:
+        """Whether the POST got 202 and a task id."""
         return self.http_status == 202 and self.task_id is not None
 
     def last(self, source: str) -> Observation | None:
@@ -68,6 +70,7 @@ class Submission:
 
     @property
     def terminal(self) -> bool:
+        """Whether the task was last seen completed or failed."""
         seen = self.last("task")
         return seen is not None and seen.state in TERMINAL_STATES
 

@@ -156,6 +156,7 @@ class Report:
 
     @property
     def injected(self) -> list[Fault]:
+        """The faults that were injected, not skipped."""
         return [f for f in self.faults if not f.skipped]
 
     def summary_line(self) -> str:

@@ -41,6 +41,7 @@ class Supervised:
 
     @property
     def alive(self) -> bool:
+        """Whether the process runs."""
         return self.process is not None and self.process.poll() is None
 
 
@@ -69,10 +70,12 @@ class TruthGraph:
 
     @property
     def url(self) -> str:
+        """The API's base URL."""
         return f"http://127.0.0.1:{self.port}"
 
     @property
     def supervised(self) -> list[Supervised]:
+        """The API, then the workers."""
         return [self.api, *self.workers]
 
     def start(self) -> None:
