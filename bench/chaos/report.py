@@ -167,8 +167,9 @@ class Report:
         return f"submitted {len(self.classified)}, faults {len(self.injected)}, accepted {accepted}, {counts}"
 
     def failures(self) -> dict[str, int]:
-        """The checked counts that are not zero."""
-        return {name: self.count(name) for name in CHECKED if self.count(name)}
+        """The checked counts that are not zero; a campaign that broke down (its fault thread died) fails too."""
+        failures = {name: self.count(name) for name in CHECKED if self.count(name)}
+        return {**failures, "campaign-errors": len(self.errors)} if self.errors else failures
 
     def detail_lines(self) -> list[str]:
         """A few lines under the summary: faults by kind, answers, executions, blame, restarts, times."""
