@@ -182,6 +182,7 @@ class Campaign:
             TRUTHGRAPH_REDIS_URL=redis_url,
             TRUTHGRAPH_DATA_DIR=str(self.workdir / "data"),
             TRUTHGRAPH_PIPELINE="tests.support.pipelines:scripted_pipeline",
+            TRUTHGRAPH_AUTH="off",  # the campaign measures what faults do to tasks; keys are tested on their own
             TRUTHGRAPH_TEST_EXECUTION_LOG=str(self.workdir / "executions.jsonl"),
             TRUTHGRAPH_MIN_BACKOFF_S="0.2",
             TRUTHGRAPH_MAX_BACKOFF_S="1",
