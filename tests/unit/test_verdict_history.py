@@ -88,12 +88,11 @@ def test_the_default_database_is_a_sqlite_file_in_the_data_folder(tmp_path):
         create_database_engine("mysql://h/db")
 
 
-def test_processes_that_migrate_together_take_turns_on_postgresql():
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_processes_that_migrate_together_take_turns(engine_name, tmp_path):
     import threading
 
-    from tests.support.databases import create_postgres_database
-
-    url = create_postgres_database()
+    url = database_url_for(engine_name, tmp_path)
     engines = [create_database_engine(url) for _ in range(3)]
     errors: list[BaseException] = []
 

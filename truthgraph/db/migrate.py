@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -45,18 +49,33 @@ def current_revision(engine: Engine) -> str | None:
 def upgrade(engine: Engine) -> None:
     """Run every migration the database has not had, in one transaction.
 
-    On PostgreSQL an advisory lock makes processes that start together (an API and its workers) take turns; the
-    later ones then find nothing left to do.
+    Processes that start together (an API and its workers) take turns: under an advisory lock on PostgreSQL, a lock
+    file beside the database file on SQLite; the later ones then find nothing left to do.
     """
     config = alembic_config()
     try:
-        with engine.begin() as connection:
+        with _file_lock(engine), engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except SQLAlchemyError as e:
         raise ServiceUnavailable("database", f"the migrations could not run: {e}") from e
+
+
+@contextmanager
+def _file_lock(engine: Engine) -> Iterator[None]:
+    """An exclusive lock on ``<database file>.migrate-lock`` for a SQLite file database; nothing otherwise."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate-lock", "a", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def require_current(engine: Engine) -> None:
