@@ -103,11 +103,12 @@ def group_alive(pgid: int) -> bool:
 
 
 def forked_children(pid: int) -> list[int]:
-    """The live children of ``pid`` that run its own command line: a gunicorn or dramatiq master's workers."""
-    own = _cmdline(pid)
-    if own is None:
-        return []
-    found = []
+    """The live forked workers under ``pid``: descendants that run their parent's own command line.
+
+    That is a gunicorn master's workers, and a dramatiq master's worker processes, also when the master runs under
+    ``truthgraph worker``'s supervisor (the workers are then the top process's grandchildren).
+    """
+    parents: dict[int, int] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
@@ -116,8 +117,18 @@ def forked_children(pid: int) -> list[int]:
         except OSError:
             continue
         state, parent = stat.rsplit(")", 1)[1].split()[:2]
-        if int(parent) == pid and state not in ("Z", "X") and _cmdline(int(entry.name)) == own:
-            found.append(int(entry.name))
+        if state not in ("Z", "X"):
+            parents[int(entry.name)] = int(parent)
+    children: dict[int, list[int]] = {}
+    for child, parent in parents.items():
+        children.setdefault(parent, []).append(child)
+    found, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child in children.get(parent, []):
+            frontier.append(child)
+            if _cmdline(child) is not None and _cmdline(child) == _cmdline(parent):
+                found.append(child)
     return sorted(found)
 
 
