@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import base64
-import functools
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any
 
 from sqlalchemy import Engine, func, insert, select
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
-from sqlalchemy.exc import InterfaceError as SQLInterfaceError
+from sqlalchemy.exc import IntegrityError
 
-from ..errors import InvalidInput, ServiceUnavailable
+from ..errors import InvalidInput
+from .errors import database_errors
 from .schema import verdicts
-
-T = TypeVar("T")
 
 #: Verdicts in one page of a claim's history unless the client asks for fewer or more.
 DEFAULT_PAGE_SIZE = 20
@@ -44,30 +41,13 @@ class VerdictPage:
     next_cursor: str | None
 
 
-def _database_errors(fn: Callable[..., T]) -> Callable[..., T]:
-    """Turn a database that cannot be reached into :class:`ServiceUnavailable` (the API's 503, a worker's retry)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> T:
-        try:
-            return fn(*args, **kwargs)
-        except (OperationalError, SQLInterfaceError) as e:
-            raise ServiceUnavailable("database", f"{type(e).__name__}: {e.orig or e}") from e
-        except IntegrityError:
-            raise
-        except SQLAlchemyError as e:
-            raise ServiceUnavailable("database", type(e).__name__) from e
-
-    return wrapper
-
-
 class VerdictHistory:
     """The verdicts table: written by workers as tasks complete, read by the API."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    @_database_errors
+    @database_errors
     def record(self, *, task_id: str, claim_id: str, result: dict[str, Any], verified_at: str) -> bool:
         """Write a task's verdict unless that task's is there already; returns whether it was written."""
         row = {
@@ -87,20 +67,20 @@ class VerdictHistory:
             return False
         return True
 
-    @_database_errors
+    @database_errors
     def for_task(self, task_id: str) -> VerdictRecord | None:
         """The verdict a task wrote, if any."""
         with self.engine.connect() as connection:
             row = connection.execute(select(verdicts).where(verdicts.c.task_id == task_id)).first()
         return _record(row) if row is not None else None
 
-    @_database_errors
+    @database_errors
     def latest(self, claim_id: str) -> VerdictRecord | None:
         """The newest verdict of a claim."""
         page = self.page(claim_id, limit=1)
         return page.verdicts[0] if page.verdicts else None
 
-    @_database_errors
+    @database_errors
     def page(self, claim_id: str, *, limit: int = DEFAULT_PAGE_SIZE, cursor: str | None = None) -> VerdictPage:
         """A claim's verdicts, newest first, ``limit`` at a time; ``cursor`` is the ``next_cursor`` of the page before."""
         query = select(verdicts).where(verdicts.c.claim_id == claim_id)
@@ -113,14 +93,14 @@ class VerdictHistory:
         rows = rows[:limit]
         return VerdictPage([_record(r) for r in rows], encode_cursor(rows[-1].id) if more else None)
 
-    @_database_errors
+    @database_errors
     def count(self, claim_id: str) -> int:
         """How many verdicts a claim has."""
         with self.engine.connect() as connection:
             query = select(func.count()).select_from(verdicts).where(verdicts.c.claim_id == claim_id)
             return int(connection.execute(query).scalar_one())
 
-    @_database_errors
+    @database_errors
     def ping(self) -> bool:
         """Whether the database answers."""
         with self.engine.connect() as connection:
