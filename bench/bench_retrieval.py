@@ -9,7 +9,8 @@ Scale (``--passages 10000 100000 1000000``): a synthetic corpus (``bench/synthet
 write path to each size in turn, on each engine. Per size: the p50/p95 latency in ms of BM25 (50 candidates, as the
 retriever asks), dense (50) and hybrid (top 5) retrieval, the per-search generation check, the time to read the
 vectors into memory, this process's RSS (what a worker holds; each engine runs in a process of its own) and the MiB
-of the cached vectors; ratios are to the smallest size of the same engine in the same run. ``--time-limit`` bounds each engine's part: growing stops there, and the size reached is measured.
+of the cached vectors; ratios are to the smallest size of the same engine in the same run. ``--time-limit`` bounds
+each engine's part: growing stops there, and the size reached is measured.
 
     python bench/bench_retrieval.py [--queries 200] [--claims FILE.jsonl] [--engines sqlite,postgresql]
     python bench/bench_retrieval.py --passages 10000 100000 [--queries 100] [--time-limit 600]
@@ -42,7 +43,12 @@ from tests.support.databases import ENGINES, database_url_for, migrated_engine, 
 from truthgraph.evidence_store import EvidenceStore  # noqa: E402
 from truthgraph.text import split_sentences  # noqa: E402
 from truthgraph.verification.retrieval import DEFAULT_CANDIDATES, HybridRetriever  # noqa: E402
-from truthgraph.verification.wikipedia import CORPUS_NAME, ensure_default_corpus, load_passages, source_path  # noqa: E402
+from truthgraph.verification.wikipedia import (  # noqa: E402
+    CORPUS_NAME,
+    ensure_default_corpus,
+    load_passages,
+    source_path,
+)
 
 TOP_K = 5
 #: The synthetic corpus's name, and passages written per ``add_passages`` call while growing it.
@@ -178,7 +184,9 @@ def wikipedia(args: argparse.Namespace, engines: list[str]) -> int:
     return 0
 
 
-def _wikipedia_modes(name: str, store: EvidenceStore, retriever: HybridRetriever, corpora: list[str]) -> dict[str, Search]:
+def _wikipedia_modes(
+    name: str, store: EvidenceStore, retriever: HybridRetriever, corpora: list[str]
+) -> dict[str, Search]:
     def titles(keys: list[int]) -> list[str]:
         return [p.title for p in store.get_passages(keys)]
 
@@ -256,7 +264,7 @@ def _grow_and_measure(
               f"  [{row['queries']} queries]", flush=True)
         if written < size:
             print(f"  time limit reached at {written} of {size} passages, writing {written / writing_s:.0f} passages/s:"
-                  f" {size} would take about {size / (written / writing_s) / 60:.0f} min to write", flush=True)
+                  f" {size} would take about {size / (written / writing_s):.0f} s to write", flush=True)
             break
 
 

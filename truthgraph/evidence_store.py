@@ -258,7 +258,8 @@ class EvidenceStore:
         query = query.where(passages.c.key.in_(bindparam("keys", expanding=True)))
         with self.engine.connect() as conn:
             for start in range(0, len(unique), KEYS_PER_QUERY):
-                for key, corpus, pid, title, body in conn.execute(query, {"keys": unique[start : start + KEYS_PER_QUERY]}):
+                chunk = unique[start : start + KEYS_PER_QUERY]
+                for key, corpus, pid, title, body in conn.execute(query, {"keys": chunk}):
                     found[int(key)] = Passage(id=pid, title=title, text=body, corpus=corpus)
         return found
 
