@@ -104,7 +104,7 @@ class _CachedVectors:
 
 
 class EvidenceStore:
-    """Corpora of passages in the database behind ``engine``; safe to share between threads and processes.
+    """Corpora of passages in the database behind ``engine``; safe to share between threads (a process opens its own).
 
     Searches answer with *keys*: integers the store gives each passage, valid while the passage exists;
     :meth:`get_passages` turns them into passages. A passage's own id is unique within its corpus only.
