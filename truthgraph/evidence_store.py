@@ -1,73 +1,67 @@
-"""The evidence store: named corpora of passages in SQLite, with BM25 (FTS5) and stored dense vectors."""
+"""The evidence store: named corpora of passages in the database, with lexical search and stored dense vectors.
+
+The corpora live in the same database as the verdict history (SQLite by default, PostgreSQL for several machines),
+so every worker searches every corpus, whichever worker wrote it. Dense search stays in the worker: each corpus's
+vectors are read once into memory and read again when the corpus's *generation* changes.
+"""
 
 from __future__ import annotations
 
-import os
-import sqlite3
 import threading
 import uuid
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 
+from .db.engine import create_database_engine, database_url
+from .db.errors import database_errors
+from .db.lexical import MAX_QUERY_TERMS, fts_query, lexical_search
+from .db.migrate import ensure_schema
+from .db.schema import corpora, passages
 from .domain import Passage, utc_now
 from .errors import CorpusNotFound, InvalidInput
 from .limits import check_corpus_name, check_document
 from .settings import Settings
-from .text import STOPWORDS, words
 
-#: Passages written per ``executemany`` call (and per progress report) when adding passages.
+__all__ = [
+    "DEFAULT_BATCH_SIZE", "DEFAULT_BUSY_TIMEOUT_S", "DEFAULT_TITLE_WEIGHT", "MAX_QUERY_TERMS", "CorpusInfo",
+    "EvidenceStore", "Hit", "VectorIndex", "WriteProgress", "fts_query",
+]
+
+#: Passages written per statement batch (and per progress report) when adding passages.
 DEFAULT_BATCH_SIZE = 1000
-#: How long a connection waits for another process's write lock before failing, in seconds.
+#: How long a write waits for another writer before failing, in seconds: on SQLite any writer (the database has one
+#: write lock), on PostgreSQL a writer of the same corpus.
 DEFAULT_BUSY_TIMEOUT_S = 30.0
-#: Weight of a title match relative to a text match in BM25 scores.
+#: Weight of a title match relative to a text match in lexical scores.
 DEFAULT_TITLE_WEIGHT = 2.0
-#: Most distinct query terms sent to FTS5; longer queries keep their first terms.
-MAX_QUERY_TERMS = 64
+#: Passage keys per ``IN (…)`` list when reading passages.
+KEYS_PER_QUERY = 500
+#: Rows fetched at a time when reading a corpus's vectors (the database streams them).
+VECTOR_ROWS_PER_FETCH = 10_000
+#: PostgreSQL advisory locks of corpus writes: this class, and a hash of the corpus name (the two-key form, whose
+#: keys never meet the one-key lock migrations hold).
+CORPUS_LOCK_CLASS = 7_270_002
+#: How vectors are stored: float16, little-endian, one blob per passage.
+VECTOR_DTYPE = np.dtype("<f2")
 
 #: Called as passages are written: ``progress(written, total)``.
 WriteProgress = Callable[[int, int], None]
 
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS corpora (
-    name TEXT PRIMARY KEY,
-    description TEXT NOT NULL DEFAULT '',
-    created_at TEXT NOT NULL,
-    passage_count INTEGER NOT NULL DEFAULT 0,
-    embedder TEXT,
-    dimension INTEGER,
-    generation TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS passages (
-    key INTEGER PRIMARY KEY,
-    corpus TEXT NOT NULL REFERENCES corpora(name) ON DELETE CASCADE,
-    passage_id TEXT NOT NULL,
-    title TEXT NOT NULL,
-    text TEXT NOT NULL,
-    vector BLOB,
-    UNIQUE (corpus, passage_id)
-);
--- lets a BM25 search filter its matches by corpus without reading the passages' rows
-CREATE INDEX IF NOT EXISTS passages_key_corpus ON passages (key, corpus);
-CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
-    title, text, content='passages', content_rowid='key', tokenize='porter unicode61'
-);
-CREATE TRIGGER IF NOT EXISTS passages_ai AFTER INSERT ON passages BEGIN
-    INSERT INTO passages_fts(rowid, title, text) VALUES (new.key, new.title, new.text);
-END;
-CREATE TRIGGER IF NOT EXISTS passages_ad AFTER DELETE ON passages BEGIN
-    INSERT INTO passages_fts(passages_fts, rowid, title, text) VALUES ('delete', old.key, old.title, old.text);
-END;
-CREATE TRIGGER IF NOT EXISTS passages_au AFTER UPDATE OF title, text ON passages BEGIN
-    INSERT INTO passages_fts(passages_fts, rowid, title, text) VALUES ('delete', old.key, old.title, old.text);
-    INSERT INTO passages_fts(rowid, title, text) VALUES (new.key, new.title, new.text);
-END;
-"""
+_CORPUS_COLUMNS = (
+    corpora.c.name,
+    corpora.c.description,
+    corpora.c.created_at,
+    corpora.c.passage_count,
+    corpora.c.embedder,
+    corpora.c.dimension,
+)
 
 
 @dataclass(frozen=True)
@@ -102,85 +96,49 @@ class VectorIndex:
         return len(self.keys)
 
 
-def fts_query(text: str) -> str:
-    """A safe FTS5 query for free text: each word quoted, joined by OR (common words dropped when others remain)."""
-    terms: list[str] = []
-    seen: set[str] = set()
-    for term in words(text):
-        if term not in seen:
-            seen.add(term)
-            terms.append(term)
-    content = [t for t in terms if t not in STOPWORDS]
-    chosen = (content or terms)[:MAX_QUERY_TERMS]
-    return " OR ".join(f'"{t}"' for t in chosen)
+@dataclass(frozen=True)
+class _CachedVectors:
+    generation: str
+    keys: np.ndarray
+    matrix: np.ndarray
 
 
 class EvidenceStore:
-    """Corpora of passages in one SQLite file (WAL mode; safe to share between threads and processes).
+    """Corpora of passages in the database behind ``engine``; safe to share between threads (a process opens its own).
 
     Searches answer with *keys*: integers the store gives each passage, valid while the passage exists;
     :meth:`get_passages` turns them into passages. A passage's own id is unique within its corpus only.
-    Each thread (and each forked process) opens its own connection on first use.
     """
 
     def __init__(
         self,
-        path: str | os.PathLike[str],
+        engine: Engine,
         *,
         busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
         title_weight: float = DEFAULT_TITLE_WEIGHT,
     ) -> None:
-        self.path = Path(path)
+        self.engine = engine
         self.busy_timeout_s = busy_timeout_s
         self.title_weight = title_weight
-        self._local = threading.local()
         self._cache_lock = threading.Lock()
-        self._vector_cache: dict[str, tuple[str, np.ndarray, np.ndarray]] = {}
-        self._schema_ready = False
+        self._vector_cache: dict[str, _CachedVectors] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EvidenceStore:
-        """The store in the settings' data folder (created when missing)."""
-        settings.evidence_db_path.parent.mkdir(parents=True, exist_ok=True)
-        return cls(settings.evidence_db_path)
-
-    # -- connections ------------------------------------------------------------------------------------------
-
-    def _connection(self) -> sqlite3.Connection:
-        """This thread's connection (a forked child opens its own)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is None or self._local.pid != os.getpid():
-            conn = sqlite3.connect(self.path, timeout=self.busy_timeout_s, isolation_level=None)
-            conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            if not self._schema_ready:
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.executescript(_SCHEMA)
-                self._schema_ready = True
-            self._local.conn, self._local.pid = conn, os.getpid()
-        return conn
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction that takes the write lock at once (so a check-then-write is atomic)."""
-        conn = self._connection()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        """The store on the settings' database, migrated first when the settings allow (else it must be current)."""
+        engine = create_database_engine(database_url(settings))
+        ensure_schema(engine, migrate=settings.migrate_on_start)
+        return cls(engine)
 
     def close(self) -> None:
-        """Close this thread's connection (others close when their threads end)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        """Drop the cached vectors and close the pooled connections (the store connects again if used)."""
+        with self._cache_lock:
+            self._vector_cache.clear()
+        self.engine.dispose()
 
     # -- corpora -----------------------------------------------------------------------------------------------
 
+    @database_errors
     def create_corpus(
         self,
         name: str,
@@ -201,58 +159,68 @@ class EvidenceStore:
         """
         check_corpus_name(name)
         docs = _checked(passages)
-        with self._write() as conn:
-            if self._exists(conn, name):
+        with self._write(name) as conn:
+            if _exists(conn, name):
                 if if_exists == "skip":
                     return False
                 if if_exists == "error":
                     raise InvalidInput(f"corpus {name!r} already exists", field="name")
-                conn.execute("DELETE FROM corpora WHERE name = ?", (name,))
+                conn.execute(delete(corpora).where(corpora.c.name == name))
             conn.execute(
-                "INSERT INTO corpora (name, description, created_at, embedder, generation) VALUES (?, ?, ?, ?, ?)",
-                (name, description, utc_now(), embedder, uuid.uuid4().hex),
+                insert(corpora).values(
+                    name=name, description=description, created_at=utc_now(), embedder=embedder,
+                    generation=_new_generation(),
+                )
             )
-            self._insert(conn, name, embedder, None, docs, vectors, batch_size, progress)
+            _insert(conn, name, embedder, None, docs, vectors, batch_size, progress)
         return True
 
+    @database_errors
     def list_corpora(self) -> list[CorpusInfo]:
         """Every corpus, by name."""
-        rows = self._connection().execute(
-            "SELECT name, description, created_at, passage_count, embedder, dimension FROM corpora ORDER BY name"
-        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(*_CORPUS_COLUMNS).order_by(corpora.c.name)).all()
         return [CorpusInfo(*row) for row in rows]
 
+    @database_errors
     def corpus(self, name: str) -> CorpusInfo:
         """What the store knows about corpus ``name``; CorpusNotFound when there is none."""
-        row = self._connection().execute(
-            "SELECT name, description, created_at, passage_count, embedder, dimension FROM corpora WHERE name = ?",
-            (name,),
-        ).fetchone()
+        with self.engine.connect() as conn:
+            row = conn.execute(select(*_CORPUS_COLUMNS).where(corpora.c.name == name)).first()
         if row is None:
             raise CorpusNotFound(name)
         return CorpusInfo(*row)
 
+    @database_errors
     def has_corpus(self, name: str) -> bool:
         """Whether corpus ``name`` exists."""
-        return self._exists(self._connection(), name)
+        with self.engine.connect() as conn:
+            return _exists(conn, name)
 
+    @database_errors
     def require(self, names: Iterable[str]) -> None:
         """Raise CorpusNotFound for the first of ``names`` that does not exist."""
-        conn = self._connection()
-        for name in names:
-            if not self._exists(conn, name):
-                raise CorpusNotFound(name)
+        with self.engine.connect() as conn:
+            _states(conn, list(names))
 
+    @database_errors
+    def generations(self, names: Iterable[str]) -> dict[str, str]:
+        """Each named corpus's current generation, which changes with every write to it; CorpusNotFound for none."""
+        with self.engine.connect() as conn:
+            return {name: generation for name, (generation, _) in _states(conn, list(names)).items()}
+
+    @database_errors
     def delete_corpus(self, name: str) -> None:
         """Delete corpus ``name`` with its passages and vectors; CorpusNotFound when there is none."""
-        with self._write() as conn:
-            if conn.execute("DELETE FROM corpora WHERE name = ?", (name,)).rowcount == 0:
+        with self._write(name) as conn:
+            if conn.execute(delete(corpora).where(corpora.c.name == name)).rowcount == 0:
                 raise CorpusNotFound(name)
         with self._cache_lock:
             self._vector_cache.pop(name, None)
 
     # -- passages ----------------------------------------------------------------------------------------------
 
+    @database_errors
     def add_passages(
         self,
         corpus: str,
@@ -268,72 +236,73 @@ class EvidenceStore:
         corpus's passage count afterwards.
         """
         docs = _checked(passages)
-        with self._write() as conn:
-            row = conn.execute("SELECT embedder, dimension FROM corpora WHERE name = ?", (corpus,)).fetchone()
+        with self._write(corpus) as conn:
+            row = conn.execute(select(corpora.c.embedder, corpora.c.dimension).where(corpora.c.name == corpus)).first()
             if row is None:
                 raise CorpusNotFound(corpus)
-            count = self._insert(conn, corpus, row[0], row[1], docs, vectors, batch_size, progress)
-        return count
+            return _insert(conn, corpus, row.embedder, row.dimension, docs, vectors, batch_size, progress)
 
     def get_passages(self, keys: Sequence[int]) -> list[Passage]:
         """The passages with these store keys, in the same order (keys that no longer exist are left out)."""
         found = self.passages_by_key(keys)
         return [found[int(k)] for k in keys if int(k) in found]
 
+    @database_errors
     def passages_by_key(self, keys: Iterable[int]) -> dict[int, Passage]:
         """The passages with these store keys that still exist, by key."""
         found: dict[int, Passage] = {}
-        conn = self._connection()
         unique = list(dict.fromkeys(int(k) for k in keys))
-        for start in range(0, len(unique), 500):
-            chunk = unique[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for key, corpus, pid, title, text in conn.execute(
-                f"SELECT key, corpus, passage_id, title, text FROM passages WHERE key IN ({marks})", chunk
-            ):
-                found[key] = Passage(id=pid, title=title, text=text, corpus=corpus)
+        if not unique:
+            return found
+        query = select(passages.c.key, passages.c.corpus, passages.c.passage_id, passages.c.title, passages.c.text)
+        query = query.where(passages.c.key.in_(bindparam("keys", expanding=True)))
+        with self.engine.connect() as conn:
+            for start in range(0, len(unique), KEYS_PER_QUERY):
+                chunk = unique[start : start + KEYS_PER_QUERY]
+                for key, corpus, pid, title, body in conn.execute(query, {"keys": chunk}):
+                    found[int(key)] = Passage(id=pid, title=title, text=body, corpus=corpus)
         return found
 
     # -- search ------------------------------------------------------------------------------------------------
 
+    @database_errors
     def bm25_search(self, query: str, corpora: Sequence[str], k: int) -> list[Hit]:
-        """The ``k`` best BM25 matches for free text ``query`` in ``corpora``, best first."""
-        self.require(corpora)
-        match = fts_query(query)
-        if not match or not corpora or k <= 0:
-            return []
-        marks = ",".join("?" * len(corpora))
-        rows = self._connection().execute(
-            "SELECT f.rowid, bm25(passages_fts, ?, 1.0) AS s FROM passages_fts AS f "
-            "JOIN passages AS p INDEXED BY passages_key_corpus ON p.key = f.rowid "
-            f"WHERE passages_fts MATCH ? AND p.corpus IN ({marks}) ORDER BY s LIMIT ?",
-            (self.title_weight, match, *corpora, k),
-        )
-        return [Hit(key=key, score=-score) for key, score in rows]
+        """The ``k`` best lexical matches for free text ``query`` in ``corpora``, best first.
 
+        BM25 over FTS5 on SQLite; on PostgreSQL its full-text search (see :mod:`truthgraph.db.lexical`).
+        """
+        with self.engine.connect() as conn:
+            _states(conn, list(corpora))
+            hits = lexical_search(conn, query, list(corpora), k, title_weight=self.title_weight)
+        return [Hit(key=key, score=score) for key, score in hits]
+
+    @database_errors
     def vectors(self, corpora: Sequence[str], embedder: str) -> VectorIndex:
         """The dense vectors of those ``corpora`` whose vectors came from ``embedder`` (others are left out).
 
-        Each corpus's matrix is cached in memory and reloaded when the corpus changes, in any process.
+        Each corpus's matrix is cached in memory and read again when the corpus's generation changes, whichever
+        process changed it; the vectors of a cached corpus that was deleted or changed leave memory meanwhile.
         """
-        self.require(corpora)
-        conn = self._connection()
+        wanted = list(corpora)
+        with self._cache_lock:
+            cached_names = list(self._vector_cache)
         keys: list[np.ndarray] = []
         matrices: list[np.ndarray] = []
-        for name in corpora:
-            generation, corpus_embedder = conn.execute(
-                "SELECT generation, embedder FROM corpora WHERE name = ?", (name,)
-            ).fetchone()
-            if corpus_embedder != embedder:
-                continue
-            with self._cache_lock:
-                cached = self._vector_cache.get(name)
-            if cached is None or cached[0] != generation:
-                cached = (generation, *self._load_vectors(conn, name))
+        with self.engine.connect() as conn:
+            states = _states(conn, wanted, also=cached_names)
+            self._evict(states)
+            for name in dict.fromkeys(wanted):
+                generation, corpus_embedder = states[name]
+                if corpus_embedder != embedder:
+                    continue
                 with self._cache_lock:
-                    self._vector_cache[name] = cached
-            keys.append(cached[1])
-            matrices.append(cached[2])
+                    cached = self._vector_cache.get(name)
+                if cached is None or cached.generation != generation:
+                    cached = _load_vectors(conn, name, generation)
+                    with self._cache_lock:
+                        self._vector_cache[name] = cached
+                keys.append(cached.keys)
+                matrices.append(cached.matrix)
         if not keys:
             return VectorIndex(np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32))
         if len(keys) == 1:
@@ -342,57 +311,133 @@ class EvidenceStore:
 
     # -- internals ---------------------------------------------------------------------------------------------
 
-    @staticmethod
-    def _exists(conn: sqlite3.Connection, name: str) -> bool:
-        return conn.execute("SELECT 1 FROM corpora WHERE name = ?", (name,)).fetchone() is not None
+    def _evict(self, states: Mapping[str, tuple[str, str | None]]) -> None:
+        """Forget cached vectors whose corpus is gone or has another generation now."""
+        with self._cache_lock:
+            for name, cached in list(self._vector_cache.items()):
+                if name not in states or states[name][0] != cached.generation:
+                    del self._vector_cache[name]
 
-    @staticmethod
-    def _load_vectors(conn: sqlite3.Connection, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """Keys and float32 matrix of one corpus's stored float16 vectors."""
-        rows = conn.execute(
-            "SELECT key, vector FROM passages WHERE corpus = ? AND vector IS NOT NULL ORDER BY key", (name,)
-        ).fetchall()
-        keys = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        if not rows:
-            return keys, np.zeros((0, 0), dtype=np.float32)
-        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float16).reshape(len(rows), -1)
-        return keys, matrix.astype(np.float32)
+    @contextmanager
+    def _write(self, corpus: str) -> Iterator[Connection]:
+        """A transaction holding the right to write ``corpus`` from its start, so that a check-then-write is atomic.
 
-    @staticmethod
-    def _insert(
-        conn: sqlite3.Connection,
-        corpus: str,
-        embedder: str | None,
-        dimension: int | None,
-        docs: list[Passage],
-        vectors: np.ndarray | None,
-        batch_size: int,
-        progress: WriteProgress | None,
-    ) -> int:
-        """Write validated passages inside the caller's transaction; returns the corpus's new passage count."""
-        blobs = _vector_blobs(corpus, embedder, dimension, len(docs), vectors)
-        if blobs is not None and docs:
-            conn.execute("UPDATE corpora SET dimension = ? WHERE name = ?", (int(vectors.shape[1]), corpus))
-        total = len(docs)
-        for start in range(0, total, max(1, batch_size)):
-            chunk = docs[start : start + batch_size]
-            rows = [
-                (corpus, d.id, d.title, d.text, blobs[start + i] if blobs is not None else None)
-                for i, d in enumerate(chunk)
-            ]
-            conn.executemany(
-                "INSERT INTO passages (corpus, passage_id, title, text, vector) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (corpus, passage_id) DO UPDATE SET "
-                "title = excluded.title, text = excluded.text, vector = excluded.vector",
-                rows,
-            )
-            if progress is not None:
-                progress(start + len(chunk), total)
-        count = conn.execute("SELECT COUNT(*) FROM passages WHERE corpus = ?", (corpus,)).fetchone()[0]
-        conn.execute(
-            "UPDATE corpora SET passage_count = ?, generation = ? WHERE name = ?", (count, uuid.uuid4().hex, corpus)
-        )
-        return count
+        SQLite: ``BEGIN IMMEDIATE`` takes the database's write lock. PostgreSQL: an advisory lock on the corpus
+        name, so writers of other corpora go on in parallel. Either waits up to ``busy_timeout_s``.
+        """
+        wait_ms = max(1, int(self.busy_timeout_s * 1000))
+        with self.engine.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                previous = int(conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one())
+                conn.exec_driver_sql(f"PRAGMA busy_timeout = {wait_ms}")
+                try:
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                finally:
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout = {previous}")
+            else:
+                previous_timeout = conn.execute(text("SELECT current_setting('statement_timeout')")).scalar_one()
+                conn.execute(text("SELECT set_config('statement_timeout', :t, true)"), {"t": f"{wait_ms}ms"})
+                conn.execute(
+                    text("SELECT pg_advisory_xact_lock(:lock_class, :key)"),
+                    {"lock_class": CORPUS_LOCK_CLASS, "key": zlib.crc32(corpus.encode()) - 2**31},
+                )
+                conn.execute(text("SELECT set_config('statement_timeout', :t, true)"), {"t": previous_timeout})
+            try:
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+
+
+def _new_generation() -> str:
+    return uuid.uuid4().hex
+
+
+def _exists(conn: Connection, name: str) -> bool:
+    return conn.execute(select(corpora.c.name).where(corpora.c.name == name)).first() is not None
+
+
+def _states(conn: Connection, names: list[str], *, also: Sequence[str] = ()) -> dict[str, tuple[str, str | None]]:
+    """``{name: (generation, embedder)}`` of ``names`` (CorpusNotFound for the first missing) and of those of
+    ``also`` that exist."""
+    wanted = list(dict.fromkeys([*names, *also]))
+    if not wanted:
+        return {}
+    query = select(corpora.c.name, corpora.c.generation, corpora.c.embedder)
+    query = query.where(corpora.c.name.in_(bindparam("names", expanding=True)))
+    states = {name: (generation, embedder) for name, generation, embedder in conn.execute(query, {"names": wanted})}
+    for name in names:
+        if name not in states:
+            raise CorpusNotFound(name)
+    return states
+
+
+def _load_vectors(conn: Connection, name: str, generation: str) -> _CachedVectors:
+    """Keys and float32 matrix of one corpus's stored vectors, read in batches."""
+    query = (
+        select(passages.c.key, passages.c.vector)
+        .where(passages.c.corpus == name, passages.c.vector.is_not(None))
+        .order_by(passages.c.key)
+    )
+    keys: list[np.ndarray] = []
+    halves: list[np.ndarray] = []
+    result = conn.execution_options(stream_results=True, yield_per=VECTOR_ROWS_PER_FETCH).execute(query)
+    for rows in result.partitions():
+        keys.append(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
+        halves.append(np.frombuffer(b"".join(r[1] for r in rows), dtype=VECTOR_DTYPE).reshape(len(rows), -1))
+    if not keys:
+        return _CachedVectors(generation, np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32))
+    matrix = np.concatenate(halves).astype(np.float32) if len(halves) > 1 else halves[0].astype(np.float32)
+    return _CachedVectors(generation, np.concatenate(keys), matrix)
+
+
+def _upsert(dialect: str) -> Any:
+    """An INSERT of passages that replaces the title, text and vector of a passage id already in the corpus."""
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(passages)
+    return statement.on_conflict_do_update(
+        index_elements=[passages.c.corpus, passages.c.passage_id],
+        set_={
+            "title": statement.excluded.title,
+            "text": statement.excluded.text,
+            "vector": statement.excluded.vector,
+        },
+    )
+
+
+def _insert(
+    conn: Connection,
+    corpus: str,
+    embedder: str | None,
+    dimension: int | None,
+    docs: list[Passage],
+    vectors: np.ndarray | None,
+    batch_size: int,
+    progress: WriteProgress | None,
+) -> int:
+    """Write validated passages inside the caller's transaction; returns the corpus's new passage count."""
+    blobs = _vector_blobs(corpus, embedder, dimension, len(docs), vectors)
+    if blobs is not None and docs:
+        conn.execute(update(corpora).where(corpora.c.name == corpus).values(dimension=int(np.shape(vectors)[1])))
+    # one row per passage id, the last given winning (one statement may not change a row twice)
+    rows = {
+        d.id: {"corpus": corpus, "passage_id": d.id, "title": d.title, "text": d.text,
+               "vector": blobs[i] if blobs is not None else None}
+        for i, d in enumerate(docs)
+    }
+    unique = list(rows.values())
+    statement = _upsert(conn.dialect.name)
+    total, step = len(unique), max(1, batch_size)
+    for start in range(0, total, step):
+        chunk = unique[start : start + step]
+        conn.execute(statement, chunk)
+        if progress is not None:
+            progress(start + len(chunk), total)
+    count = conn.execute(select(func.count()).select_from(passages).where(passages.c.corpus == corpus)).scalar_one()
+    conn.execute(
+        update(corpora).where(corpora.c.name == corpus).values(passage_count=count, generation=_new_generation())
+    )
+    return int(count)
 
 
 def _checked(passages: Iterable[Passage | Mapping[str, Any]]) -> list[Passage]:
@@ -419,5 +464,5 @@ def _vector_blobs(
         )
     if not np.all(np.isfinite(vectors)):
         raise InvalidInput("vectors must be finite numbers", field="vectors")
-    half = np.ascontiguousarray(vectors, dtype=np.float16)
+    half = np.ascontiguousarray(vectors, dtype=VECTOR_DTYPE)
     return [row.tobytes() for row in half]

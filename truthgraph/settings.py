@@ -79,11 +79,6 @@ class Settings:
         return f"{self.namespace}.ingest"
 
     @property
-    def evidence_db_path(self) -> Path:
-        """The SQLite file that holds the evidence corpora."""
-        return Path(self.data_dir) / "evidence.sqlite3"
-
-    @property
     def heartbeat_path(self) -> Path:
         """The folder of the workers' heartbeat files: ``heartbeat_dir``, else ``heartbeats`` in the data folder."""
         return Path(self.heartbeat_dir) if self.heartbeat_dir else Path(self.data_dir) / "heartbeats"

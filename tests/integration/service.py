@@ -70,9 +70,9 @@ class Service:
         """The heartbeat files of this service's worker processes."""
         return Heartbeats(path=Path(self.env["TRUTHGRAPH_DATA_DIR"]) / "heartbeats")
 
-    def _spawn(self, name: str, argv: list[str], **popen: Any) -> subprocess.Popen:
+    def _spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None, **popen: Any) -> subprocess.Popen:
         log = open(self.log_dir / f"{name}-{uuid.uuid4().hex[:6]}.log", "wb")
-        process = subprocess.Popen(argv, env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, **popen)
+        process = subprocess.Popen(argv, env=env or self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, **popen)
         process.log_path = Path(log.name)  # type: ignore[attr-defined]
         return process
 
@@ -97,11 +97,13 @@ class Service:
         except requests.ConnectionError:
             return False
 
-    def start_worker(self, *, wait_ready: bool = True) -> subprocess.Popen:
+    def start_worker(self, *, wait_ready: bool = True, **overrides: str) -> subprocess.Popen:
+        """Start a dramatiq worker in this service's environment, with ``overrides`` (e.g. a data folder of its own)."""
         worker = self._spawn(
             "worker",
             [sys.executable, "-m", "dramatiq", "truthgraph.actors.worker", "--processes", "1", "--threads", "2",
              "--worker-shutdown-timeout", "20000"],
+            env={**self.env, **overrides},
         )
         self.workers.append(worker)
         if wait_ready:
@@ -149,6 +151,25 @@ class Service:
             return body if body.get("status") in ("completed", "failed") else None
 
         return wait_for(done, timeout=timeout, interval=0.1, what=f"task {task_id} to finish")
+
+
+def kill_worker(worker: subprocess.Popen) -> None:
+    """SIGKILL a dramatiq worker and its worker processes, as a crash would: nothing is acknowledged."""
+    for child in _children(worker.pid):
+        try:
+            os.kill(child, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    worker.kill()
+    worker.wait(timeout=30)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
 
 
 def queue_counts(amqp_url: str, queue: str) -> tuple[int, int]:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
-from .service import queue_counts, wait_for
+from .service import kill_worker, queue_counts, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -170,27 +170,7 @@ def test_a_killed_worker_task_is_redelivered_not_lost(service):
     wait_for(lambda: service.task(task_id).json()["status"] == "processing", timeout=30, what="processing")
     for worker in service.workers:
         if worker.poll() is None:
-            for child in _children(worker.pid):
-                child_kill(child)
-            worker.kill()
-            worker.wait(timeout=30)
+            kill_worker(worker)
     service.start_worker()
     status = service.wait_until_done(task_id, timeout=90)
     assert status["status"] == "completed", status
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            return [int(p) for p in f.read().split()]
-    except OSError:
-        return []
-
-
-def child_kill(pid: int) -> None:
-    import os
-
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass

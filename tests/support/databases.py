@@ -63,3 +63,8 @@ def release(url: str, engine: Engine | None = None) -> None:
         engine.dispose()
     if url.startswith("postgresql"):
         drop_postgres_database(url)
+
+
+def same_database(engine: Engine) -> Engine:
+    """A new engine on the database of ``engine``, as another process (a worker on another machine) would open."""
+    return create_database_engine(engine.url.render_as_string(hide_password=False))

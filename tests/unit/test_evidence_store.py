@@ -1,14 +1,18 @@
-"""The evidence db: corpora, passages, BM25 search, stored vectors."""
+"""The evidence db: corpora, passages, BM25 search, stored vectors (on SQLite and on PostgreSQL)."""
 
 from __future__ import annotations
 
 import threading
+from typing import Iterator
 
 import numpy as np
 import pytest
 
+from tests.support.databases import database_url_for, migrated_engine, release, same_database
+from truthgraph.db.engine import create_database_engine
 from truthgraph.domain import Passage
 from truthgraph.errors import CorpusNotFound, InvalidInput
+from truthgraph.db.lexical import ts_query
 from truthgraph.evidence_store import EvidenceStore, fts_query
 
 DOCS = [
@@ -19,8 +23,16 @@ DOCS = [
 
 
 @pytest.fixture
-def db(tmp_path) -> EvidenceStore:
-    return EvidenceStore(tmp_path / "evidence.sqlite3")
+def db(database) -> EvidenceStore:
+    return EvidenceStore(database)
+
+
+@pytest.fixture
+def other_worker(db) -> Iterator[EvidenceStore]:
+    """A store on the same database through an engine of its own, as a worker on another machine has."""
+    other = EvidenceStore(same_database(db.engine))
+    yield other
+    other.close()
 
 
 def unit_rows(n: int, dim: int = 4) -> np.ndarray:
@@ -100,6 +112,12 @@ def test_fts_query_quotes_terms_and_drops_common_words():
     assert fts_query("...") == ""
 
 
+def test_ts_query_quotes_the_same_terms_as_lexemes():
+    assert ts_query('Is "Paris" the capital?') == "'paris' | 'capital'"
+    assert ts_query("l'État d’Europe") == "'l' | 'état' | 'd' | 'europe'"
+    assert ts_query("...") == ""
+
+
 def test_bm25_searches_only_the_given_corpora(db):
     db.create_corpus("a", passages=DOCS[:1])
     db.create_corpus("b", passages=DOCS[1:])
@@ -128,15 +146,58 @@ def test_vectors_are_stored_as_float16_and_cached(db):
     assert len(db.vectors(["geo"], "other-embedder")) == 0
 
 
-def test_vector_cache_follows_changes_from_another_store(db, tmp_path):
+def test_vector_cache_follows_changes_from_another_store(db, other_worker):
     db.create_corpus("geo", embedder="emb", passages=DOCS[:2], vectors=unit_rows(2))
     assert len(db.vectors(["geo"], "emb")) == 2
-    other = EvidenceStore(tmp_path / "evidence.sqlite3")  # as another process would
+    other = other_worker  # as another process would
     other.add_passages("geo", DOCS[2:], unit_rows(1))
     assert len(db.vectors(["geo"], "emb")) == 3
     other.delete_corpus("geo")
     other.create_corpus("geo", embedder="emb", passages=DOCS[:1], vectors=unit_rows(1))
     assert len(db.vectors(["geo"], "emb")) == 1
+
+
+def test_a_corpus_written_by_one_worker_is_searched_by_another(db, other_worker):
+    db.create_corpus("geo", embedder="emb", passages=DOCS, vectors=unit_rows(3))
+    [hit] = other_worker.bm25_search("satellite", ["geo"], 5)
+    assert other_worker.get_passages([hit.key])[0].id == "moon"
+    assert len(other_worker.vectors(["geo"], "emb")) == 3
+
+    db.create_corpus("geo", embedder="emb", passages=DOCS[:1], vectors=unit_rows(1), if_exists="replace")
+    assert other_worker.bm25_search("satellite", ["geo"], 5) == []  # the very next search sees the replacement
+    index = other_worker.vectors(["geo"], "emb")
+    assert [p.id for p in other_worker.get_passages(index.keys.tolist())] == ["paris"]
+
+    db.delete_corpus("geo")
+    with pytest.raises(CorpusNotFound):
+        other_worker.bm25_search("paris", ["geo"], 5)
+    with pytest.raises(CorpusNotFound):
+        other_worker.vectors(["geo"], "emb")
+
+
+def test_vectors_of_a_corpus_deleted_elsewhere_leave_memory_at_the_next_search(db, other_worker):
+    db.create_corpus("gone", embedder="emb", passages=DOCS, vectors=unit_rows(3))
+    db.create_corpus("kept", embedder="emb", passages=DOCS[:1], vectors=unit_rows(1))
+    kept = other_worker.vectors(["kept"], "emb")
+    assert len(other_worker.vectors(["gone"], "emb")) == 3
+    db.delete_corpus("gone")
+    assert other_worker.vectors(["kept"], "emb").matrix is kept.matrix  # unchanged: still cached
+    assert set(other_worker._vector_cache) == {"kept"}
+
+
+def test_generations_change_with_every_write(db, other_worker):
+    db.create_corpus("a", passages=DOCS[:1])
+    db.create_corpus("b", passages=DOCS[1:])
+    first = other_worker.generations(["a", "b"])
+    assert set(first) == {"a", "b"} and first["a"] != first["b"]
+    db.add_passages("a", DOCS[2:])
+    second = other_worker.generations(["a", "b"])
+    assert second["a"] != first["a"] and second["b"] == first["b"]
+    db.create_corpus("b", passages=DOCS[1:], if_exists="replace")
+    assert other_worker.generations(["b"])["b"] != first["b"]
+    assert other_worker.generations([]) == {}
+    with pytest.raises(CorpusNotFound):
+        other_worker.generations(["a", "missing"])
 
 
 def test_corpus_without_vectors_has_an_empty_index(db):
@@ -204,16 +265,24 @@ def test_threads_use_their_own_connections(db):
     assert errors == []
 
 
-def test_database_is_in_wal_mode(db, tmp_path):
-    db.create_corpus("geo")
+@pytest.fixture
+def sqlite_db(tmp_path) -> Iterator[EvidenceStore]:
+    url = database_url_for("sqlite", tmp_path)
+    engine = migrated_engine(url)
+    yield EvidenceStore(engine)
+    release(url, engine)
+
+
+def test_database_is_in_wal_mode(sqlite_db, tmp_path):
+    sqlite_db.create_corpus("geo")
     import sqlite3
 
-    mode = sqlite3.connect(tmp_path / "evidence.sqlite3").execute("PRAGMA journal_mode").fetchone()[0]
+    mode = sqlite3.connect(tmp_path / "truthgraph.sqlite3").execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
 
 
-def _add_corpus(path: str, name: str) -> None:
-    db = EvidenceStore(path)
+def _add_corpus(url: str, name: str) -> None:
+    db = EvidenceStore(create_database_engine(url))
     for i in range(5):
         db.create_corpus(f"{name}-{i}", passages=DOCS)
         db.add_passages(f"{name}-{i}", [{"id": "extra", "title": "Extra", "text": f"written by {name}"}])
@@ -224,7 +293,8 @@ def test_processes_write_at_once(db, tmp_path):
 
     db.create_corpus("geo", passages=DOCS)  # the parent holds an open connection across the fork
     context = multiprocessing.get_context("fork")
-    workers = [context.Process(target=_add_corpus, args=(str(db.path), f"w{n}")) for n in range(3)]
+    url = db.engine.url.render_as_string(hide_password=False)
+    workers = [context.Process(target=_add_corpus, args=(url, f"w{n}")) for n in range(3)]
     for w in workers:
         w.start()
     for w in workers:

@@ -1,4 +1,4 @@
-"""Reading JSONL corpora and ingesting documents into the evidence store."""
+"""Reading JSONL corpora and ingesting documents into the evidence store (on SQLite and on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -40,8 +40,8 @@ class BrokenEmbedder(FakeEmbedder):
 
 
 @pytest.fixture
-def db(tmp_path) -> EvidenceStore:
-    return EvidenceStore(tmp_path / "evidence.sqlite3")
+def db(database) -> EvidenceStore:
+    return EvidenceStore(database)
 
 
 def write_lines(path, lines: list[str]):
@@ -134,26 +134,36 @@ def test_embed_passages_of_nothing():
     assert embed_passages(FakeEmbedder(), []).shape == (0, 3)
 
 
-def run_cli(argv: list[str], data_dir) -> int:
-    """Run a ``truthgraph`` command with its data folder set in its own environment."""
+def run_cli(argv: list[str], data_dir, database_url: str = "") -> int:
+    """Run a ``truthgraph`` command with its data folder (and database, if given) set in its own environment."""
     from truthgraph.cli import main
 
-    return main(argv, environ={"TRUTHGRAPH_DATA_DIR": str(data_dir)})
+    return main(argv, environ={"TRUTHGRAPH_DATA_DIR": str(data_dir), "TRUTHGRAPH_DATABASE_URL": database_url})
 
 
-def test_corpus_commands(tmp_path, capsys):
+def test_corpus_commands(tmp_path, capsys, database):
     data = tmp_path / "data"
+    url = database.url.render_as_string(hide_password=False)
     path = write_lines(tmp_path / "c.jsonl", [json.dumps(d) for d in DOCS])
-    assert run_cli(["corpus", "add", str(path), "--name", "geo", "--no-vectors", "--description", "places"], data) == 0
+    assert run_cli(["corpus", "add", str(path), "--name", "geo", "--no-vectors", "--description", "places"], data,
+                   url) == 0
     assert "3 passages" in capsys.readouterr().out
-    assert run_cli(["corpus", "list"], data) == 0
+    assert run_cli(["corpus", "list"], data, url) == 0
     listing = capsys.readouterr().out
     assert "geo" in listing and "places" in listing and "BM25 only" in listing
-    assert run_cli(["corpus", "delete", "geo"], data) == 0
-    assert run_cli(["corpus", "delete", "geo"], data) == 1
+    assert EvidenceStore(database).corpus("geo").passage_count == 3  # in the database the settings name
+    assert run_cli(["corpus", "delete", "geo"], data, url) == 0
+    assert run_cli(["corpus", "delete", "geo"], data, url) == 1
     assert "does not exist" in capsys.readouterr().err
+    assert run_cli(["corpus", "list"], data, url) == 0
+    assert "no corpora" in capsys.readouterr().out
+
+
+def test_corpus_commands_migrate_a_new_default_database_in_the_data_folder(tmp_path, capsys):
+    data = tmp_path / "data"
     assert run_cli(["corpus", "list"], data) == 0
     assert "no corpora" in capsys.readouterr().out
+    assert (data / "truthgraph.sqlite3").is_file()
 
 
 def test_corpus_add_reports_a_bad_line(tmp_path, capsys):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pytest
 
+from tests.support.databases import database_url_for, migrated_engine, release
 from tests.support.fakes import HashEmbedder, KeywordStanceModel
 from truthgraph.domain import STANCE_ORDER, Label, Passage, Stance
 from truthgraph.errors import CorpusNotFound, InvalidInput
@@ -74,13 +75,15 @@ class Recorder:
 
 
 @pytest.fixture
-def db(tmp_path) -> EvidenceStore:
-    db = EvidenceStore(tmp_path / "evidence.sqlite3")
+def db(tmp_path) -> Iterator[EvidenceStore]:
+    url = database_url_for("sqlite", tmp_path)
+    db = EvidenceStore(migrated_engine(url))
     embedder = HashEmbedder()
     db.create_corpus("geo", embedder=embedder.name, passages=DOCS,
                      vectors=embedder.encode([f"{d['title']}: {d['text']}" for d in DOCS]))
     db.create_corpus("other", passages=OTHER)
-    return db
+    yield db
+    release(url, db.engine)
 
 
 def make_pipeline(db: EvidenceStore, **kwargs) -> Pipeline:

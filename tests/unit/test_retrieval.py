@@ -1,4 +1,4 @@
-"""Hybrid retrieval: BM25 and dense candidates fused by reciprocal rank fusion."""
+"""Hybrid retrieval: BM25 and dense candidates fused by reciprocal rank fusion (on SQLite and on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ def car_embedder() -> HashEmbedder:
 
 
 @pytest.fixture
-def db(tmp_path) -> EvidenceStore:
-    db = EvidenceStore(tmp_path / "evidence.sqlite3")
+def db(database) -> EvidenceStore:
+    db = EvidenceStore(database)
     embedder = car_embedder()
     texts = [f"{d['title']}: {d['text']}" for d in DOCS]
     db.create_corpus("geo", embedder=embedder.name, passages=DOCS, vectors=embedder.encode(texts))

@@ -54,8 +54,8 @@ def test_shipped_vectors_match_the_corpus_and_embedder(passages, embedder):
     assert np.all(np.sum(fresh * shipped, axis=1) > 0.99)
 
 
-def test_ensure_default_corpus_uses_the_shipped_vectors(tmp_path, embedder):
-    db = EvidenceStore(tmp_path / "evidence.sqlite3")
+def test_ensure_default_corpus_uses_the_shipped_vectors(database, embedder):
+    db = EvidenceStore(database)
     stand_in = NoEncoding(embedder.name, embedder.dimension)
     assert wikipedia.ensure_default_corpus(db, stand_in) is True
     info = db.corpus(wikipedia.CORPUS_NAME)
@@ -79,8 +79,8 @@ def test_vectors_that_do_not_match_are_not_used(tmp_path, passages):
     assert wikipedia.load_vectors(passages, other, checksum, tmp_path / "missing.npz") is None
 
 
-def test_ensure_default_corpus_rebuilds_for_another_embedder(tmp_path, embedder):
-    db = EvidenceStore(tmp_path / "evidence.sqlite3")
+def test_ensure_default_corpus_rebuilds_for_another_embedder(database, embedder):
+    db = EvidenceStore(database)
     wikipedia.ensure_default_corpus(db, NoEncoding(embedder.name, embedder.dimension))
     assert wikipedia.ensure_default_corpus(db, HashEmbedder(name="hash-embedder", dimension=16)) is True  # embedded on the fly
     assert db.corpus(wikipedia.CORPUS_NAME).embedder == "hash-embedder"

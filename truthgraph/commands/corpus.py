@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from ..errors import TruthGraphError
 from ..evidence_store import EvidenceStore
@@ -37,7 +39,6 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         documents = read_jsonl(args.file)
-        store = EvidenceStore.from_settings(settings)
         embedder = None
         if not args.no_vectors:
             from ..verification.embedding import load_default_embedder
@@ -54,7 +55,8 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
             bar.update(done - bar.n)
 
         try:
-            count = ingest_documents(store, embedder, args.name, documents, progress, description=args.description)
+            with _store(settings) as store:
+                count = ingest_documents(store, embedder, args.name, documents, progress, description=args.description)
         finally:
             if bar is not None:
                 bar.close()
@@ -67,7 +69,8 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
 
 def _list(args: argparse.Namespace, settings: Settings) -> int:
     try:
-        corpora = EvidenceStore.from_settings(settings).list_corpora()
+        with _store(settings) as store:
+            corpora = store.list_corpora()
     except TruthGraphError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -83,9 +86,20 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
 
 def _delete(args: argparse.Namespace, settings: Settings) -> int:
     try:
-        EvidenceStore.from_settings(settings).delete_corpus(args.name)
+        with _store(settings) as store:
+            store.delete_corpus(args.name)
     except TruthGraphError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     print(f"deleted corpus {args.name!r}")
     return 0
+
+
+@contextmanager
+def _store(settings: Settings) -> Iterator[EvidenceStore]:
+    """The evidence store on the settings' database, closed afterwards."""
+    store = EvidenceStore.from_settings(settings)
+    try:
+        yield store
+    finally:
+        store.close()

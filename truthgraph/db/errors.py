@@ -13,7 +13,10 @@ T = TypeVar("T")
 
 
 def database_errors(fn: Callable[..., T]) -> Callable[..., T]:
-    """Turn a database that cannot be reached into :class:`ServiceUnavailable` (the API's 503, a worker's retry)."""
+    """Turn a database that cannot be reached into :class:`ServiceUnavailable` (the API's 503, a worker's retry).
+
+    An ``IntegrityError`` passes unchanged: the caller knows what a broken constraint means.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> T:

@@ -86,3 +86,11 @@ def require_current(engine: Engine) -> None:
             f"the database schema is at {current or 'nothing'} but this version needs {head}: "
             "run 'truthgraph db upgrade' (or start with TRUTHGRAPH_MIGRATE_ON_START=1)"
         )
+
+
+def ensure_schema(engine: Engine, *, migrate: bool) -> None:
+    """Bring the database to the newest schema when ``migrate`` (and it is behind), else require it to be there."""
+    if not migrate:
+        require_current(engine)
+    elif current_revision(engine) != head_revision():
+        upgrade(engine)

@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Float, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 metadata = MetaData()
 
@@ -42,4 +56,37 @@ api_keys = Table(
     Column("submit_burst", Integer, nullable=True),
     Column("read_rate", Float, nullable=True),
     Column("read_burst", Integer, nullable=True),
+)
+
+#: Named collections of passages. ``generation`` changes with every write to the corpus, so a worker holding its
+#: vectors in memory knows when to read them again.
+corpora = Table(
+    "corpora",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("created_at", String(40), nullable=False),
+    Column("passage_count", Integer, nullable=False, server_default="0"),
+    # the embedder the vectors came from; NULL for a corpus searched by its words alone
+    Column("embedder", String(200)),
+    Column("dimension", Integer),
+    Column("generation", String(32), nullable=False),
+)
+
+#: A passage's store key: 64-bit on PostgreSQL, SQLite's rowid there (FTS5 indexes the passages by it).
+PASSAGE_KEY = BigInteger().with_variant(Integer(), "sqlite")
+
+#: The passages of the corpora, with their dense vectors (little-endian float16, one blob a passage).
+#: Lexical search is dialect-specific and created by the migration only: on SQLite the FTS5 table ``passages_fts``
+#: (kept by triggers), on PostgreSQL the generated ``tsvector`` column ``search`` with a GIN index.
+passages = Table(
+    "passages",
+    metadata,
+    Column("key", PASSAGE_KEY, primary_key=True, autoincrement=True),
+    Column("corpus", String(64), ForeignKey("corpora.name", ondelete="CASCADE"), nullable=False),
+    Column("passage_id", String(256), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("vector", LargeBinary),
+    UniqueConstraint("corpus", "passage_id", name="passages_corpus_passage_id"),
 )

@@ -1,6 +1,7 @@
 """The default verification pipeline and ingester, built from settings: what a worker loads once.
 
-Both share one evidence store file and, within a process, one embedder (loaded once).
+Within a process both share one evidence store (on the settings' database, with its cache of vectors) and one
+embedder, each opened or loaded once.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def build_default_pipeline(settings: Settings) -> Pipeline:
     from .stance import load_stance_model, stance_model_folder
     from .wikipedia import CORPUS_NAME, ensure_default_corpus
 
-    store = EvidenceStore.from_settings(settings)
+    store = default_store(settings)
     embedder = default_embedder()
     stance_model = load_stance_model(settings.stance_model)
     calibrator = Calibrator.for_model(stance_model_folder(settings.stance_model))
@@ -42,7 +43,13 @@ def build_default_pipeline(settings: Settings) -> Pipeline:
 
 def build_default_ingester(settings: Settings) -> Ingester:
     """The ingester of the settings' evidence store, embedding with the default embedder."""
-    return Ingester(EvidenceStore.from_settings(settings), default_embedder())
+    return Ingester(default_store(settings), default_embedder())
+
+
+@functools.cache
+def default_store(settings: Settings) -> EvidenceStore:
+    """The evidence store on the settings' database, opened once per process (and migrated when they allow)."""
+    return EvidenceStore.from_settings(settings)
 
 
 @functools.cache

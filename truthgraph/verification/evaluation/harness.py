@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ...db.engine import create_database_engine
+from ...db.migrate import upgrade
 from ...domain import Passage
 from ...errors import InvalidInput
 from ...evidence_store import EvidenceStore
@@ -154,9 +156,11 @@ def _load(path: str, limit: int | None) -> list[ClaimRecord]:
 
 @contextmanager
 def _temporary_store() -> Iterator[EvidenceStore]:
-    """An evidence store in a temporary folder, removed afterwards."""
+    """An evidence store on a fresh SQLite database in a temporary folder, removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="truthgraph-eval-") as folder:
-        store = EvidenceStore(Path(folder) / "evidence.sqlite3")
+        engine = create_database_engine(f"sqlite:///{Path(folder) / 'evaluation.sqlite3'}")
+        upgrade(engine)
+        store = EvidenceStore(engine)
         try:
             yield store
         finally:
