@@ -55,6 +55,7 @@ class Settings:
     database_url: str = ""
     migrate_on_start: bool = True
     auth: bool = True
+    verdict_cache: bool = True
     submit_rate: str = "20/100"
     read_rate: str = "100/500"
     pipeline: str = "truthgraph.verification.default:build_default_pipeline"

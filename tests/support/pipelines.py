@@ -106,6 +106,10 @@ class ScriptedPipeline:
             self._log.record("done", claim_text, verdict=verdict.label.value)
         return verdict
 
+    def cache_key(self, claim_text: str, options: Mapping[str, Any]) -> None:
+        """Scripted verdicts are never cached: every submission runs (the fault campaign counts executions)."""
+        return None
+
     def _verify(self, claim_text: str, progress: ProgressCallback) -> Verdict:
         progress(10, "retrieval")
         command, _, rest = claim_text.partition(":")

@@ -62,6 +62,9 @@ class CountingLoader(PipelineLoader):
     def pipeline(self) -> Any:
         return self
 
+    def cache_key(self, claim_text: str, options: Any) -> None:
+        return None
+
     def verify(self, claim_text: str, options: Any, progress: Any) -> Any:
         self.runs[claim_text] = self.runs.get(claim_text, 0) + 1
         if self.during is not None:
@@ -258,3 +261,65 @@ def test_a_completed_verification_is_kept_once_even_when_the_database_fails_at_f
     broker.enqueue(message)  # a redelivery of the finished task
     run(broker, settings)
     assert history.inner.count("c7") == 1 and loader.runs == {"it is true": 1}
+
+
+class CachingLoader(CountingLoader):
+    """The counting pipeline with a cache key: the claim, normalised, and a corpus generation the test can change."""
+
+    generation = "g1"
+
+    def cache_key(self, claim_text: str, options: Any) -> str:
+        from truthgraph.verification.cache_key import verdict_cache_key
+
+        return verdict_cache_key(claim_text, generations={"c": self.generation}, model="m", calibration="t", top_k=5)
+
+
+def test_the_same_claim_against_the_same_corpus_is_answered_from_the_cache(settings, flaky, tmp_path):
+    history = FlakyHistory(tmp_path)
+    broker = StubBroker(middleware=build_middleware(settings, flaky, results_backend=StubBackend(), history=history))
+    broker.emit_after("process_boot")
+    loader = CachingLoader(settings)
+    actors = declare_actors(broker, settings, flaky, loader, cache=history.inner)
+
+    def submit(text: str, **options: Any) -> Any:
+        message = actors.verify.send(claim_id="viral", claim_text=text, options=options)
+        run(broker, settings)
+        return flaky.get(message.message_id).result
+
+    first = submit("it is true")
+    again = submit("  It is TRUE. ")  # the same claim, trivially varied
+    assert loader.runs == {"it is true": 1}
+    assert again["verdict"] == first["verdict"] == "SUPPORTED" and again["cached_from"] and "cached_from" not in first
+    assert again["cache_key"] == first["cache_key"]
+    submit("it is true", fresh=True)
+    assert loader.runs == {"it is true": 2}
+    loader.generation = "g2"  # the corpus changed: the cached verdict no longer holds
+    assert "cached_from" not in submit("it is true")
+    assert loader.runs == {"it is true": 3}
+    assert history.inner.count("viral") == 4  # every task's verdict is kept, cached ones too
+
+
+def test_without_the_cache_setting_every_claim_runs(settings, flaky, tmp_path):
+    from dataclasses import replace
+
+    history = FlakyHistory(tmp_path)
+    off = replace(settings, verdict_cache=False)
+    broker = StubBroker(middleware=build_middleware(off, flaky, results_backend=StubBackend(), history=history))
+    broker.emit_after("process_boot")
+    loader = CachingLoader(off)
+    actors = declare_actors(broker, off, flaky, loader, cache=history.inner)
+    for _ in range(2):
+        actors.verify.send(claim_id="viral", claim_text="It is true.", options={})
+        run(broker, off)
+    assert loader.runs == {"It is true.": 2}
+
+
+def test_the_cache_normalises_only_trivial_differences():
+    from truthgraph.verification.cache_key import normalise_claim, verdict_cache_key
+
+    assert normalise_claim("  The Sky  is BLUE. ") == normalise_claim("the sky is blue") == "the sky is blue"
+    assert normalise_claim("The sky is not blue.") != normalise_claim("The sky is blue.")
+    key = dict(generations={"w": "1"}, model="m", calibration="c", top_k=5)
+    assert verdict_cache_key("a", **key) != verdict_cache_key("a", **{**key, "generations": {"w": "2"}})
+    assert verdict_cache_key("a", **key) != verdict_cache_key("a", **{**key, "model": "m2"})
+    assert verdict_cache_key("a", **key) != verdict_cache_key("a", **{**key, "top_k": 3})

@@ -16,7 +16,7 @@ from ..status_store import TaskStatusStore
 from .ingest import INGEST_ACTOR, ingest_documents_with
 from .pipeline_loader import PipelineLoader
 from .task_status import TASK_TYPE_OPTION
-from .verify import VERIFY_ACTOR, verify_claim_with
+from .verify import VERIFY_ACTOR, VerdictCache, verify_claim_with
 
 logger = logging.getLogger(__name__)
 
@@ -30,12 +30,17 @@ class Actors:
 
 
 def declare_actors(
-    broker: Broker, settings: Settings, store: TaskStatusStore, loader: PipelineLoader | None = None
+    broker: Broker,
+    settings: Settings,
+    store: TaskStatusStore,
+    loader: PipelineLoader | None = None,
+    cache: VerdictCache | None = None,
 ) -> Actors:
     """Declare TruthGraph's actors on ``broker``.
 
     ``loader`` loads what a worker needs to run them; a process that only sends messages
-    (the API) passes None and never loads a model.
+    (the API) passes None and never loads a model. ``cache`` (the verdict history) answers claims verified before,
+    when ``settings.verdict_cache`` is on.
     """
     loader = loader or PipelineLoader(settings)
 
@@ -50,7 +55,7 @@ def declare_actors(
 
     common: dict[str, Any] = {"broker": broker, "throws": (PermanentError,), "store_results": True}
     verify = dramatiq.actor(
-        verify_claim_with(loader, report),
+        verify_claim_with(loader, report, cache if settings.verdict_cache else None),
         actor_name=VERIFY_ACTOR,
         queue_name=settings.verify_queue,
         **{TASK_TYPE_OPTION: "verify"},

@@ -40,10 +40,11 @@ settings = Settings.from_env()
 store = TaskStatusStore.from_settings(settings)
 engine = create_database_engine(database_url(settings))
 require_current(engine)  # a database behind this version's schema stops the worker, saying what to run
-broker = create_broker(settings, store, history=VerdictHistory(engine))
+history = VerdictHistory(engine)
+broker = create_broker(settings, store, history=history)
 loader = PipelineLoader(settings)
 broker.add_middleware(PipelineWarmup(loader))
 # After-hooks run in reverse order: placed before the warm-up, the first beat comes once the pipeline is loaded.
 broker.add_middleware(Heartbeat(heartbeats=Heartbeats(path=settings.heartbeat_path)), before=PipelineWarmup)
 dramatiq.set_broker(broker)
-actors = declare_actors(broker, settings, store, loader)
+actors = declare_actors(broker, settings, store, loader, cache=history)

@@ -37,8 +37,11 @@ verdicts = Table(
     Column("verified_at", String(40), nullable=False),
     # the API key whose task produced the verdict (None: submitted with authentication off)
     Column("owner", String(32), nullable=True),
+    # what the verdict depends on, hashed (truthgraph.verification.cache_key): the verdict cache looks it up
+    Column("cache_key", String(64), nullable=True),
     Index("verdicts_claim_newest", "claim_id", "id"),
     Index("verdicts_claim_owner_newest", "claim_id", "owner", "id"),
+    Index("verdicts_cache_key", "cache_key", "id"),
 )
 
 #: API keys: a public id for lookup, the secret only as a hash, scopes, expiry, revocation and rate limits.

@@ -57,6 +57,7 @@ class VerdictHistory:
         """
         row = {
             "owner": owner,
+            "cache_key": result.get("cache_key"),
             "task_id": task_id,
             "claim_id": claim_id,
             "claim_text": str(result.get("claim_text", "")),
@@ -78,6 +79,14 @@ class VerdictHistory:
         """The verdict a task wrote, if any."""
         with self.engine.connect() as connection:
             row = connection.execute(select(verdicts).where(verdicts.c.task_id == task_id)).first()
+        return _record(row) if row is not None else None
+
+    @database_errors
+    def cached(self, cache_key: str) -> VerdictRecord | None:
+        """The newest verdict reached with this cache key, if any."""
+        query = select(verdicts).where(verdicts.c.cache_key == cache_key).order_by(verdicts.c.id.desc()).limit(1)
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
         return _record(row) if row is not None else None
 
     @database_errors

@@ -493,6 +493,12 @@ def _schemas() -> dict[str, Any]:
                     "maximum": limits.MAX_TOP_K,
                     "description": "How many passages to retrieve.",
                 },
+                "fresh": {
+                    "type": "boolean",
+                    "default": False,
+                    "description": "Verify anew even when the same claim was verified against the same corpus "
+                    "generations by the same model (the verdict cache, on by default, would answer it).",
+                },
             },
         },
         "TaskStatus": {

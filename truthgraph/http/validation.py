@@ -18,7 +18,7 @@ from ..errors import InvalidInput
 #: Deepest accepted nesting of JSON arrays and objects.
 MAX_JSON_DEPTH = 32
 #: Keys accepted in ``options`` of a verification request.
-VERIFY_OPTIONS = ("corpus_ids", "top_k")
+VERIFY_OPTIONS = ("corpus_ids", "top_k", "fresh")
 
 _READ_CHUNK = 64 * 1024
 # A JSON string, escapes included; removed before counting brackets so "[" inside text does not count.
@@ -150,6 +150,10 @@ def parse_verify_options(options: Any) -> dict[str, Any]:
         parsed["corpus_ids"] = limits.check_corpus_ids(options["corpus_ids"], "options.corpus_ids")
     if "top_k" in options:
         parsed["top_k"] = limits.check_top_k(options["top_k"], "options.top_k")
+    if "fresh" in options:
+        if not isinstance(options["fresh"], bool):
+            raise InvalidInput("options.fresh must be true or false", field="options.fresh")
+        parsed["fresh"] = options["fresh"]
     return parsed
 
 

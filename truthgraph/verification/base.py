@@ -50,6 +50,10 @@ class VerificationPipeline(Protocol):
         """Retrieve evidence, judge its stance, and aggregate a verdict."""
         ...
 
+    def cache_key(self, claim_text: str, options: Mapping[str, Any]) -> str | None:
+        """The verdict cache's key of this verification, or None when its verdicts are not to be cached."""
+        ...
+
 
 def format_evidence(title: str, text: str) -> str:
     """The evidence side of a stance pair: the page title gives a sentence its subject."""

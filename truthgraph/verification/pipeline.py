@@ -14,6 +14,7 @@ from ..evidence_store import EvidenceStore
 from ..limits import DEFAULT_TOP_K, check_claim_text, check_corpus_ids, check_top_k
 from ..text import content_words, split_sentences
 from .base import ProgressCallback, StanceModel, format_evidence, no_progress
+from .cache_key import verdict_cache_key
 from .retrieval import RetrievedPassage
 
 if TYPE_CHECKING:
@@ -127,6 +128,17 @@ class Pipeline:
         verdict.timings_ms = {"retrieval": retrieval_ms, **verdict.timings_ms, "total": _ms_since(started)}
         verdict.retrieved = tuple(r.passage.id for r in retrieved)
         return verdict
+
+    def cache_key(self, claim_text: str, options: Mapping[str, Any] | None = None) -> str:
+        """The verdict cache's key of verifying this claim with these options now (see :mod:`.cache_key`)."""
+        corpora, top_k = self.parse_options(options or {})
+        return verdict_cache_key(
+            _check_claim(claim_text),
+            generations=self.store.generations(corpora),
+            model=self.stance_model.name,
+            calibration=repr(self.calibrator),
+            top_k=top_k,
+        )
 
     def judge(
         self,
