@@ -10,6 +10,7 @@ import logging
 import falcon
 
 from ..actors.publisher import create_publisher
+from ..db.corpora import CorpusCatalog
 from ..db.engine import create_database_engine, database_url
 from ..db.keys import KeyStore, parse_rate
 from ..db.migrate import require_current
@@ -20,6 +21,7 @@ from ..status_store import TaskStatusStore
 from .auth import Authentication, KeyAuthenticator, Limiter
 from .errors import register_error_handlers
 from .openapi import build_openapi
+from .ports import CorpusCatalog as CorpusNames
 from .ports import Publisher, StatusStore
 from .ports import VerdictHistory as VerdictReader
 from .resources.claims import ClaimVerification
@@ -45,6 +47,7 @@ def create_app(
     history: VerdictReader,
     keys: KeyAuthenticator | None = None,
     limiter: Limiter | None = None,
+    catalog: CorpusNames | None = None,
 ) -> falcon.App:
     """The API on the given status store, task publisher and verdict history.
 
@@ -63,7 +66,8 @@ def create_app(
     app = falcon.App(media_type=falcon.MEDIA_JSON, middleware=[authentication])
     register_error_handlers(app)
     app.add_route(
-        "/api/v1/claims/{claim_id}/verify", ClaimVerification(publisher, max_body_bytes=settings.max_body_bytes)
+        "/api/v1/claims/{claim_id}/verify",
+        ClaimVerification(publisher, max_body_bytes=settings.max_body_bytes, catalog=catalog),
     )
     app.add_route(TASK_PATH, TaskStatusResource(store))
     app.add_route("/api/v1/verdicts/{claim_id}", VerdictResource(store, history))
@@ -98,4 +102,5 @@ def get_app() -> falcon.App:
         history=VerdictHistory(engine),
         keys=KeyStore(engine),
         limiter=RateLimiter(store.client, namespace=settings.namespace),
+        catalog=CorpusCatalog(engine),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from ..db.verdicts import VerdictPage, VerdictRecord
@@ -51,6 +52,14 @@ class StatusStore(Protocol):
 
     def ping(self) -> bool:
         """Whether the store answers; raises ``ServiceUnavailable`` when it does not."""
+        ...
+
+
+class CorpusCatalog(Protocol):
+    """Which corpora exist; see ``truthgraph.db.corpora.CorpusCatalog``."""
+
+    def missing(self, names: Sequence[str]) -> list[str]:
+        """The names no corpus has."""
         ...
 
 

@@ -74,3 +74,19 @@ def test_a_database_that_does_not_answer_is_503_with_retry_after(make_client, as
         assert result.headers["retry-after"] and "database" in body["description"]
     ready = client.simulate_get("/readyz")
     assert ready.status_code == 503 and ready.json["checks"]["database"] == "unavailable"
+
+
+def test_a_claim_naming_an_unknown_corpus_is_422_at_the_door(make_client, history, assert_error, publisher):
+    from truthgraph.db.corpora import CorpusCatalog
+    from truthgraph.evidence_store import EvidenceStore
+
+    EvidenceStore(history.engine).create_corpus("mine", passages=[{"id": "p", "title": "T", "text": "Some text."}])
+    client = make_client(catalog=CorpusCatalog(history.engine))
+    known = client.simulate_post("/api/v1/claims/c1/verify", json={"claim_text": "x", "options": {"corpus_ids": ["mine"]}})
+    assert known.status_code == 202
+    unknown = client.simulate_post(
+        "/api/v1/claims/c2/verify", json={"claim_text": "x", "options": {"corpus_ids": ["mine", "nope"]}}
+    )
+    body = assert_error(unknown, 422, field="options.corpus_ids")
+    assert "nope" in body["description"] and len(publisher.verifications) == 1
+    assert client.simulate_post("/api/v1/claims/c3/verify", json={"claim_text": "x"}).status_code == 202
