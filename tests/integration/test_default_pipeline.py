@@ -56,9 +56,8 @@ def test_ingest_a_corpus_over_http_then_verify_against_it(real):
     assert result["verdict"] == "SUPPORTED"
 
 
-def test_an_unknown_corpus_fails_the_task_at_once(real):
+def test_an_unknown_corpus_is_422_at_the_door_and_nothing_is_queued(real):
     response = real.post_claim("nowhere", "The Zorblat Bridge was opened in 1931.", corpus_ids=["no-such-corpus"])
-    status = real.wait_until_done(response.json()["task_id"], timeout=120)
-    assert status["status"] == "failed"
-    assert status["retry_count"] == 0
-    assert "no-such-corpus" in status["error"]
+    assert response.status_code == 422
+    assert response.json()["field"] == "options.corpus_ids" and "no-such-corpus" in response.json()["description"]
+    assert requests.get(f"{real.url}/api/v1/verdicts/nowhere", timeout=5).status_code == 404  # nothing was queued
