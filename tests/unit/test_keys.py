@@ -4,24 +4,20 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta, timezone
-from typing import Iterator
 
 import pytest
 from sqlalchemy import Engine, select
 
-from tests.support.databases import ENGINES, database_url_for, migrated_engine, release
 from truthgraph.db import keys as keys_module
 from truthgraph.db.keys import KeyRejected, KeyStore, RateLimit, Scope, parse_duration, parse_rate, parse_scopes
 from truthgraph.db.schema import api_keys
 from truthgraph.errors import InvalidInput
 
 
-@pytest.fixture(params=ENGINES)
-def engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:
-    url = database_url_for(request.param, tmp_path)
-    engine = migrated_engine(url)
-    yield engine
-    release(url, engine)
+@pytest.fixture
+def engine(database: Engine) -> Engine:
+    """A fresh, migrated database of each engine."""
+    return database
 
 
 class Clock:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Iterator
-
 import pytest
 from sqlalchemy import Engine, inspect
 
-from tests.support.databases import ENGINES, database_url_for, migrated_engine, release
+from tests.support.databases import ENGINES, database_url_for, release
 from truthgraph.db.engine import create_database_engine, database_url
 from truthgraph.db.migrate import SchemaOutOfDate, current_revision, head_revision, require_current, upgrade
 from truthgraph.db.verdicts import VerdictHistory, decode_cursor, encode_cursor
@@ -15,12 +13,10 @@ from truthgraph.errors import InvalidInput, ServiceUnavailable
 from truthgraph.settings import Settings
 
 
-@pytest.fixture(params=ENGINES)
-def engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:
-    url = database_url_for(request.param, tmp_path)
-    engine = migrated_engine(url)
-    yield engine
-    release(url, engine)
+@pytest.fixture
+def engine(database: Engine) -> Engine:
+    """A fresh, migrated database of each engine."""
+    return database
 
 
 def result(verdict: str = "SUPPORTED", text: str = "The sky is blue.") -> dict:

@@ -166,16 +166,20 @@ class TaskStatusMiddleware(Middleware):
         else:
             error = describe(exception) if exception else "the task failed"
         try:
-            self.store.transition(
-                message.message_id,
-                TaskState.FAILED,
-                base=_base(message, task_type),
-                error=error,
-                stage="failed",
-                completed_at=utc_now(),
-            )
+            self._fail(message, task_type, error)
         except ServiceUnavailable:  # the message is in the dead-letter queue all the same
             logger.exception("Could not record the failure of task %s.", message.message_id)
+
+    def _fail(self, message: Message, task_type: str, error: str) -> None:
+        """Record the task as failed for good, with its error."""
+        self.store.transition(
+            message.message_id,
+            TaskState.FAILED,
+            base=_base(message, task_type),
+            error=error,
+            stage="failed",
+            completed_at=utc_now(),
+        )
 
     def _complete(self, message: Message, task_type: str, result: Any) -> None:
         """Record the outcome: the verdict in the history first (once per task), then the status record."""
@@ -224,14 +228,7 @@ class TaskStatusMiddleware(Middleware):
         error = f"the task crashed its worker {crashes} times"
         logger.error("Task %s is poison: %s; it goes to the dead letters.", message.message_id, error)
         try:
-            self.store.transition(
-                message.message_id,
-                TaskState.FAILED,
-                base=_base(message, task_type),
-                error=error,
-                stage="failed",
-                completed_at=utc_now(),
-            )
+            self._fail(message, task_type, error)
         except ServiceUnavailable as e:
             raise StatusNotRecorded(f"the failure of task {message.message_id} could not be recorded: {e}") from e
         message.fail()
