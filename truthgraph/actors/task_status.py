@@ -186,15 +186,16 @@ class TaskStatusMiddleware(Middleware):
         completed_at = utc_now()
         claim_id = (message.kwargs or {}).get("claim_id")
         if self.history is not None and task_type == "verify" and claim_id and isinstance(result, dict):
-            self.history.record(
+            written = self.history.record(
                 task_id=message.message_id,
                 claim_id=claim_id,
                 result=result,
                 verified_at=completed_at,
                 owner=message.options.get(OWNER_OPTION),
             )
-            written = self.history.for_task(message.message_id)
-            completed_at = written.verified_at if written is not None else completed_at
+            if not written:  # a redelivery: the verdict kept is the first one, and so is its time
+                kept = self.history.for_task(message.message_id)
+                completed_at = kept.verified_at if kept is not None else completed_at
         self.store.transition(
             message.message_id,
             TaskState.COMPLETED,
