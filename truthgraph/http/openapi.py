@@ -28,7 +28,9 @@ def build_openapi(*, max_body_bytes: int, max_upload_bytes: int) -> dict[str, An
                 "submitting answers 202 and the task's URL in Location. Every error is JSON "
                 '`{"title", "description"}`, plus `"field"` when a field broke a rule (422). '
                 f"JSON request bodies may be at most {max_body_bytes} bytes (uploads {max_upload_bytes}) "
-                f"and nest at most {MAX_JSON_DEPTH} levels."
+                f"and nest at most {MAX_JSON_DEPTH} levels. Every route but health, readiness and this description "
+                "needs an API key (`Authorization: Bearer <key>`, scopes verify, read, corpus:write, admin); answers "
+                "carry the key's `RateLimit-*` headers."
             ),
         },
         "tags": [
@@ -37,8 +39,16 @@ def build_openapi(*, max_body_bytes: int, max_upload_bytes: int) -> dict[str, An
             {"name": "corpora", "description": "Add documents to evidence corpora."},
             {"name": "operations", "description": "Health, readiness, queue statistics and this description."},
         ],
-        "paths": _paths(),
+        "paths": _guarded(_paths()),
+        "security": [{"bearer": []}],
         "components": {
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API key, `tg_<id>_<secret>`, made with `truthgraph keys create`.",
+                }
+            },
             "schemas": _schemas(),
             "parameters": _parameters(),
             "responses": _responses(max_body_bytes),
@@ -51,6 +61,23 @@ def build_openapi(*, max_body_bytes: int, max_upload_bytes: int) -> dict[str, An
             },
         },
     }
+
+
+#: The paths anyone may read, without a key.
+OPEN_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json", "/docs"})
+
+
+def _guarded(paths: dict[str, Any]) -> dict[str, Any]:
+    """The paths with their security: open ones need no key; the others answer 401, 403 and 429 too."""
+    for path, item in paths.items():
+        for operation in item.values():
+            if path in OPEN_PATHS:
+                operation["security"] = []
+            else:
+                operation["responses"].update(
+                    {str(code): _ref("responses", name) for code, name in _AUTH_RESPONSES.items()}
+                )
+    return paths
 
 
 def _ref(kind: str, name: str) -> dict[str, str]:
@@ -315,7 +342,7 @@ def _paths() -> dict[str, Any]:
             "get": {
                 "tags": ["operations"],
                 "operationId": "getReadiness",
-                "summary": "Readiness: RabbitMQ and Redis answer",
+                "summary": "Readiness: RabbitMQ, Redis and the database answer",
                 "responses": {
                     "200": {
                         "description": "Ready.",
@@ -380,6 +407,9 @@ def _parameters() -> dict[str, Any]:
     }
 
 
+_AUTH_RESPONSES = {401: "Unauthorized", 403: "Forbidden", 429: "TooManyRequests"}
+
+
 def _error_response(description: str, example: dict[str, Any], *, retry: bool = False) -> dict[str, Any]:
     schema = "ValidationError" if "field" in example else "Error"
     response: dict[str, Any] = {"description": description, "content": _json(_ref("schemas", schema), example)}
@@ -423,8 +453,21 @@ def _responses(max_body_bytes: int) -> dict[str, Any]:
                 "description": "The server could not complete the request; the error has been logged.",
             },
         ),
+        "Unauthorized": _error_response(
+            "No API key, or one that is malformed, unknown, revoked or expired (with WWW-Authenticate: Bearer).",
+            {"title": "Unauthorized", "description": "this request needs Authorization: Bearer <API key>"},
+        ),
+        "Forbidden": _error_response(
+            "The key does not hold the scope this request needs (or the corpus is the default one).",
+            {"title": "Forbidden", "description": "this key does not hold the 'corpus:write' scope"},
+        ),
+        "TooManyRequests": _error_response(
+            "The key is over its rate limit; try again after Retry-After seconds (RateLimit-* headers say more).",
+            {"title": "Too many requests", "description": "this key is over its rate limit; try again in 1 s"},
+            retry=True,
+        ),
         "ServiceUnavailable": _error_response(
-            "RabbitMQ or Redis does not answer; nothing was queued. Try again after Retry-After seconds.",
+            "RabbitMQ, Redis or the database does not answer; nothing was queued. Try again after Retry-After seconds.",
             {"title": "Service unavailable", "description": "rabbitmq is not available; try again later"},
             retry=True,
         ),

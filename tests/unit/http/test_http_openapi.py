@@ -79,3 +79,16 @@ def test_docs_page_is_self_contained_html(client) -> None:
     assert "openapi.json" in result.text
     assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", result.text)
     assert "connect-src 'self'" in result.headers["content-security-policy"]
+
+
+def test_the_documented_security_is_the_enforced_one(client) -> None:
+    """Every operation the app guards declares the bearer key and its 401/403/429; the open ones need no key."""
+    spec = client.simulate_get("/openapi.json").json
+    assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    for path, item in spec["paths"].items():
+        route = client.app._router.find(re.sub(r"\{[^}]+\}", "x", path))
+        resource = route[0]
+        for method, operation in item.items():
+            guarded = method.upper() in getattr(resource, "access", {})
+            assert (operation.get("security") != []) is guarded, (path, method)
+            assert ({"401", "403", "429"} <= set(operation["responses"])) is guarded, (path, method)
