@@ -35,11 +35,13 @@ from truthgraph.verification.evaluation.harness import (
     update_calibration,
 )
 from truthgraph.verification.evaluation.metrics import (
+    confidence_auroc,
     confusion,
     label_accuracy,
     macro_f1,
     per_class,
     recall_at_k,
+    risk_coverage,
 )
 from truthgraph.verification.evaluation.report import build_report, format_report
 from truthgraph.verification.evaluation.runner import retrieved_from_evidence, run_oracle
@@ -48,7 +50,7 @@ SUP, REF, NEI = (label.value for label in (Label.SUPPORTED, Label.REFUTED, Label
 
 REPORT_KEYS = {
     "n", "label_accuracy", "macro_f1", "per_class", "ece", "recall_at_5", "claims_per_second", "baselines",
-    "mode", "file", "model", "timings",
+    "mode", "file", "model", "timings", "confidence_auroc", "risk_coverage", "false_supported_rate",
 }
 
 
@@ -84,6 +86,26 @@ def test_metrics_of_nothing() -> None:
     assert recall_at_k([], [], 5) is None
     with pytest.raises(ValueError):
         label_accuracy([SUP], [])
+
+
+def test_confidence_auroc_ranks_right_above_wrong() -> None:
+    assert confidence_auroc([0.9, 0.8, 0.3, 0.2], [True, True, False, False]) == 1.0
+    assert confidence_auroc([0.2, 0.3, 0.8, 0.9], [True, True, False, False]) == 0.0
+    assert confidence_auroc([0.5, 0.5, 0.5], [True, False, True]) == 0.5  # ties count half
+    assert confidence_auroc([0.9, 0.4, 0.6], [True, True, False]) == 0.5
+    assert confidence_auroc([0.9, 0.1], [True, True]) is None
+
+
+def test_risk_coverage_keeps_the_most_confident() -> None:
+    rows = risk_coverage([0.9, 0.8, 0.7, 0.6], [True, True, False, False], coverages=(1.0, 0.5, 0.25))
+    assert [r["kept"] for r in rows] == [4, 2, 1]
+    assert [r["accuracy"] for r in rows] == [0.5, 1.0, 1.0]
+    assert rows[1]["min_confidence"] == 0.8
+    tied = risk_coverage([0.5, 0.5, 0.5, 0.1], [True, False, True, False], coverages=(0.5,))
+    assert tied[0]["kept"] == 3  # a cut inside a tie keeps the whole tie when that is closer
+    assert risk_coverage([], [], coverages=(0.5,)) == []
+    with pytest.raises(ValueError):
+        risk_coverage([0.5], [True], coverages=(0.0,))
 
 
 def test_recall_at_k() -> None:
@@ -134,6 +156,15 @@ def test_open_split_holds_back_a_third_and_expects_not_enough_info() -> None:
         "corpus_passages": 2, "removed_passages": 2, "held_back_claims": 1, "orphaned_claims": 1,
         "gold_not_in_corpus": 1, "recall_claims": 1,
     }
+
+
+def test_open_split_matches_a_gold_sentence_to_the_passage_of_its_title_that_holds_it() -> None:
+    kept_id = next(f"c{i}" for i in range(10) if not drops_evidence(f"c{i}"))
+    claim = ClaimRecord(kept_id, "Kenya is in Africa.", Label.SUPPORTED, (GoldEvidence("Kenya", "It is in Africa."),))
+    corpus = [Passage("kenya", "Kenya", "Kenya is a country. It is in Africa."),
+              Passage("other", "Uganda", "Uganda. It is in Africa.")]
+    split = open_split([claim], corpus)
+    assert split.gold_ids == [frozenset({"kenya"})] and split.in_recall == [True]
 
 
 def test_corpus_from_claims_has_one_passage_per_distinct_text() -> None:

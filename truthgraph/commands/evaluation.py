@@ -34,6 +34,12 @@ def add_eval_command(subparsers: argparse._SubParsersAction) -> None:
         "--corpus",
         help="corpus file for open mode (JSONL: id, title, text); default: the claims' own gold evidence",
     )
+    parser.add_argument(
+        "--default-corpus",
+        action="store_true",
+        help="open mode: retrieve from the default Wikipedia corpus (the claims' gold passages matched by text, a "
+        "hashed third held back)",
+    )
     parser.add_argument("--json", dest="json_out", metavar="OUT", help="also write the report as JSON to OUT")
     _add_common_options(parser)
     parser.add_argument(
@@ -83,7 +89,8 @@ def eval_command(args: argparse.Namespace, settings: Settings) -> int:
         models = load_models(args.stance_model or settings.stance_model, embedder=args.mode == "open")
         if args.calibration:
             models = replace(models, calibrator=Calibrator.load(args.calibration))
-        report = evaluate(args.claims, models, mode=args.mode, corpus_path=args.corpus, limit=args.limit)
+        report = evaluate(args.claims, models, mode=args.mode, corpus_path=args.corpus, limit=args.limit,
+                          default_corpus=args.default_corpus)
     except TruthGraphError as error:
         print(f"truthgraph eval: {error}", file=sys.stderr)
         return 2 if isinstance(error, InvalidInput) else 1

@@ -115,16 +115,26 @@ class OpenSplit:
 def open_split(claims: Sequence[ClaimRecord], corpus: Sequence[Passage]) -> OpenSplit:
     """Hold back the gold evidence of the claims :func:`drops_evidence` chooses; they are expected NOT_ENOUGH_INFO.
 
-    Gold evidence is matched to corpus passages by exact text (surrounding whitespace aside). A claim that was not
+    Gold evidence is matched to corpus passages by exact text (surrounding whitespace aside), or, when it is a part
+    of a passage (a sentence), to the passages of the same title that hold it. A claim that was not
     chosen but whose every gold passage went with a chosen claim's is expected NOT_ENOUGH_INFO too, since the corpus
     no longer holds its evidence.
     """
     ids_by_text: dict[str, list[str]] = {}
     for passage in corpus:
         ids_by_text.setdefault(_text_key(passage.text), []).append(passage.id)
-    gold_all = [
-        frozenset(pid for e in claim.evidence for pid in ids_by_text.get(_text_key(e.text), ())) for claim in claims
-    ]
+    by_title: dict[str, list[Passage]] = {}
+    for passage in corpus:
+        by_title.setdefault(passage.title.strip().casefold(), []).append(passage)
+
+    def matches(e: GoldEvidence) -> tuple[str, ...]:
+        exact = ids_by_text.get(_text_key(e.text))
+        if exact:
+            return tuple(exact)
+        key = _text_key(e.text)  # a sentence of a passage: the passage of the same title that holds it
+        return tuple(p.id for p in by_title.get(e.title.strip().casefold(), ()) if key and key in p.text)
+
+    gold_all = [frozenset(pid for e in claim.evidence for pid in matches(e)) for claim in claims]
     chosen = [bool(claim.evidence) and drops_evidence(claim.id) for claim in claims]
     removed = frozenset().union(*(ids for ids, c in zip(gold_all, chosen) if c))
     expected: list[Label] = []

@@ -59,9 +59,19 @@ def load_models(stance_spec: str, *, embedder: bool) -> Models:
 
 
 def evaluate(
-    claims_path: str, models: Models, *, mode: str = "oracle", corpus_path: str | None = None, limit: int | None = None
+    claims_path: str,
+    models: Models,
+    *,
+    mode: str = "oracle",
+    corpus_path: str | None = None,
+    limit: int | None = None,
+    default_corpus: bool = False,
 ) -> dict[str, Any]:
-    """Evaluate a claims file in oracle or open mode and return the report (see :mod:`.report`)."""
+    """Evaluate a claims file in oracle or open mode and return the report (see :mod:`.report`).
+
+    With ``default_corpus`` open mode retrieves from the default Wikipedia corpus (its shipped vectors) instead of a
+    corpus file.
+    """
     from .report import build_report
 
     if mode not in MODES:
@@ -77,10 +87,18 @@ def evaluate(
         pipeline = _pipeline(store, models, models.calibrator)
         if mode == "open":
             started = time.perf_counter()
-            split = _index(store, models, claims, corpus_path)
+            if default_corpus:
+                if corpus_path:
+                    raise InvalidInput("give a corpus file or the default corpus, not both", field="corpus")
+                split = _index_default_corpus(store, models, claims)
+            else:
+                split = _index(store, models, claims, corpus_path)
             timings["index"] = time.perf_counter() - started
             run = _run_open(pipeline, claims, split)
-            extra["corpus"] = Path(corpus_path).name if corpus_path else "gold evidence of the claims"
+            extra["corpus"] = (
+                "the default Wikipedia corpus" if default_corpus
+                else Path(corpus_path).name if corpus_path else "gold evidence of the claims"
+            )
             extra["protocol"] = split.summary()
         else:
             run = run_oracle(pipeline, claims, wrap=_progress_bar)
@@ -194,6 +212,28 @@ def _index(
     split = open_split(claims, corpus)
     print(f"indexing {len(split.passages)} passages", file=sys.stderr, flush=True)
     ingest_documents(store, models.embedder, EVAL_CORPUS, split.passages)
+    return split
+
+
+def _index_default_corpus(store: EvidenceStore, models: Models, claims: list[ClaimRecord]) -> OpenSplit:
+    """The open-mode protocol over the default Wikipedia corpus, stored with its shipped vectors where they match."""
+    from .. import wikipedia
+
+    path = wikipedia.source_path()
+    corpus = wikipedia.load_passages(path)
+    split = open_split(claims, corpus)
+    vectors = None
+    if models.embedder is not None:
+        shipped = wikipedia.load_vectors(corpus, models.embedder, wikipedia.source_checksum(path))
+        if shipped is not None:
+            kept = {p.id for p in split.passages}
+            vectors = shipped[[i for i, p in enumerate(corpus) if p.id in kept]]
+    print(f"indexing {len(split.passages)} passages of the default corpus", file=sys.stderr, flush=True)
+    if models.embedder is not None and vectors is None:
+        ingest_documents(store, models.embedder, EVAL_CORPUS, split.passages)
+    else:
+        store.create_corpus(EVAL_CORPUS, embedder=models.embedder.name if models.embedder else None,
+                            passages=split.passages, vectors=vectors)
     return split
 
 

@@ -101,3 +101,65 @@ def expected_calibration_error(
         if members.any():
             total += members.sum() * abs(hits[members].mean() - conf[members].mean())
     return float(total / len(conf))
+
+
+#: Coverages at which the risk-coverage table reports the accuracy of the most confident verdicts.
+DEFAULT_COVERAGES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1)
+
+
+def confidence_auroc(confidences: Sequence[float] | np.ndarray, correct: Sequence[bool] | np.ndarray) -> float | None:
+    """The probability that a right verdict has a higher confidence than a wrong one (ties count half).
+
+    ``None`` when every verdict is right or every one is wrong (nothing to rank).
+    """
+    conf = np.asarray(confidences, dtype=np.float64).reshape(-1)
+    hits = np.asarray(correct, dtype=bool).reshape(-1)
+    if len(conf) != len(hits):
+        raise ValueError(f"{len(conf)} confidences for {len(hits)} outcomes")
+    right, wrong = conf[hits], conf[~hits]
+    if not len(right) or not len(wrong):
+        return None
+    order = np.argsort(conf, kind="mergesort")
+    ranks = np.empty(len(conf))
+    sorted_conf = conf[order]
+    # Average ranks (1-based) over ties: the Mann-Whitney U statistic.
+    start = 0
+    while start < len(conf):
+        end = start
+        while end + 1 < len(conf) and sorted_conf[end + 1] == sorted_conf[start]:
+            end += 1
+        ranks[order[start : end + 1]] = (start + end) / 2 + 1
+        start = end + 1
+    u = ranks[hits].sum() - len(right) * (len(right) + 1) / 2
+    return float(u / (len(right) * len(wrong)))
+
+
+def risk_coverage(
+    confidences: Sequence[float] | np.ndarray,
+    correct: Sequence[bool] | np.ndarray,
+    coverages: Sequence[float] = DEFAULT_COVERAGES,
+) -> list[dict[str, float]]:
+    """For each coverage, the accuracy of the verdicts kept when only the most confident share is kept.
+
+    Each row gives the coverage asked for, the verdicts kept (the ``ceil(coverage * n)`` most confident; ties at the
+    cut are all kept or all dropped, whichever is closer), their accuracy and the lowest confidence kept.
+    """
+    conf = np.asarray(confidences, dtype=np.float64).reshape(-1)
+    hits = np.asarray(correct, dtype=np.float64).reshape(-1)
+    if len(conf) != len(hits):
+        raise ValueError(f"{len(conf)} confidences for {len(hits)} outcomes")
+    rows: list[dict[str, float]] = []
+    if not len(conf):
+        return rows
+    order = np.argsort(-conf, kind="mergesort")
+    for coverage in coverages:
+        if not 0.0 < coverage <= 1.0:
+            raise ValueError(f"coverage must be in (0, 1], got {coverage}")
+        wanted = max(1, int(np.ceil(coverage * len(conf))))
+        cut = conf[order[wanted - 1]]
+        above, at = int(np.sum(conf > cut)), int(np.sum(conf >= cut))
+        kept = at if at - wanted <= wanted - above or above == 0 else above
+        chosen = order[:kept]
+        rows.append({"coverage": coverage, "kept": float(kept), "accuracy": float(hits[chosen].mean()),
+                     "min_confidence": float(conf[chosen].min())})
+    return rows

@@ -10,12 +10,14 @@ from ...domain import Label
 from .baselines import claim_only_predictions, word_overlap_label
 from .metrics import (
     DEFAULT_ECE_BINS,
+    confidence_auroc,
     confusion,
     expected_calibration_error,
     label_accuracy,
     macro_f1,
     per_class,
     recall_at_k,
+    risk_coverage,
 )
 from .runner import RECALL_K, ClaimOutcome, Run
 
@@ -45,6 +47,8 @@ def build_report(
     baselines = baseline_scores(outcomes)
     baseline_s = time.perf_counter() - started
     models = sorted({o.verdict.model for o in outcomes if o.verdict.model})
+    confidences = [o.verdict.confidence for o in outcomes]
+    correct = [o.correct for o in outcomes]
     recall = None
     if mode == "open":
         counted = [o for o in outcomes if o.in_recall]
@@ -62,6 +66,9 @@ def build_report(
             [o.verdict.confidence for o in outcomes], [o.correct for o in outcomes], DEFAULT_ECE_BINS
         ),
         "mean_confidence": sum(o.verdict.confidence for o in outcomes) / len(outcomes) if outcomes else None,
+        "confidence_auroc": confidence_auroc(confidences, correct),
+        "risk_coverage": risk_coverage(confidences, correct),
+        "false_supported_rate": false_supported_rate(outcomes),
         "recall_at_5": recall,
         "claims_per_second": len(outcomes) / run.seconds if run.seconds > 0 else None,
         "baselines": baselines,
@@ -72,6 +79,12 @@ def build_report(
     }
     report.update(extra or {})
     return report
+
+
+def false_supported_rate(outcomes: Sequence[ClaimOutcome]) -> float | None:
+    """The share of claims expected REFUTED that were called SUPPORTED (``None`` when none is expected REFUTED)."""
+    false = [o for o in outcomes if o.expected is Label.REFUTED]
+    return sum(o.verdict.label is Label.SUPPORTED for o in false) / len(false) if false else None
 
 
 def baseline_scores(outcomes: Sequence[ClaimOutcome]) -> dict[str, dict[str, float]]:
@@ -95,6 +108,8 @@ def format_report(report: Mapping[str, Any]) -> str:
         f"  label accuracy  {_num(report['label_accuracy'])}",
         f"  macro-F1        {_num(report['macro_f1'])}",
         f"  ECE (10 bins)   {_num(report['ece'])}   mean confidence {_num(report.get('mean_confidence'))}",
+        f"  confidence AUROC (right vs wrong) {_num(report.get('confidence_auroc'))}",
+        f"  false claims called SUPPORTED     {_num(report.get('false_supported_rate'))}",
         f"  recall@5        {_num(report['recall_at_5'])}",
         f"  claims/second   {_num(report['claims_per_second'], 2)}",
         "",
@@ -109,6 +124,12 @@ def format_report(report: Mapping[str, Any]) -> str:
     lines += ["", f"  {'expected/predicted':<17}" + "".join(f"{_SHORT[label]:>10}" for label in LABELS)]
     for label in LABELS:
         lines.append(f"  {label:<17}" + "".join(f"{report['confusion'][label][p]:>10}" for p in LABELS))
+    rows = report.get("risk_coverage") or []
+    if rows:
+        lines += ["", "  risk-coverage: accuracy of the verdicts kept when only the most confident are kept",
+                  f"  {'coverage':>10}{'kept':>8}{'accuracy':>10}{'min confidence':>16}"]
+        lines += [f"  {r['coverage']:>10.0%}{int(r['kept']):>8}{_num(r['accuracy']):>10}{_num(r['min_confidence']):>16}"
+                  for r in rows]
     lines += ["", f"  {'baseline':<17}{'accuracy':>10}{'macro-F1':>10}"]
     for name, scores in report["baselines"].items():
         lines.append(f"  {name:<17}{_num(scores['label_accuracy']):>10}{_num(scores['macro_f1']):>10}")
