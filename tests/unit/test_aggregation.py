@@ -144,3 +144,21 @@ def test_stance_matrix_reads_evidence_in_stance_order() -> None:
     assert [s.value for s in STANCE_ORDER] == ["entails", "contradicts", "neutral"]
     assert matrix.tolist() == [[0.7, 0.1, 0.2], [0.0, 0.0, 0.0]]
     assert stance_matrix([]).shape == (0, 3)
+
+
+def test_a_sentence_off_the_subject_cannot_decide_alone_when_weighted() -> None:
+    rule = Aggregator(support_threshold=0.5, refute_threshold=0.5, off_subject_weight=0.4)
+    off = rule.decide([[0.95, 0.02, 0.03]], on_subject=[False])
+    assert off.label is Label.NOT_ENOUGH_INFO
+    assert off.features["support_score"] == pytest.approx(0.38) and off.features["n_off_subject"] == 1.0
+    on = rule.decide([[0.95, 0.02, 0.03], [0.1, 0.8, 0.1]], on_subject=[False, True])
+    assert on.label is Label.REFUTED and on.decisive_indices == (1,)
+    assert rule.decide([[0.95, 0.02, 0.03]], on_subject=[True]).label is Label.SUPPORTED
+
+
+def test_the_subject_rule_is_off_by_default_and_checks_its_input() -> None:
+    assert Aggregator().decide([[0.95, 0.02, 0.03]], on_subject=[False]).label is Label.SUPPORTED
+    with pytest.raises(ValueError):
+        Aggregator(off_subject_weight=0.0)
+    with pytest.raises(ValueError):
+        Aggregator().decide([[0.95, 0.02, 0.03]], on_subject=[True, False])

@@ -111,11 +111,14 @@ def test_apply_rescales_probabilities_and_keeps_the_label() -> None:
 
 def test_aggregator_carries_the_calibrated_thresholds() -> None:
     rule = Calibrator(support_threshold=0.3, refute_threshold=0.8).aggregator()
-    assert rule.parameters() == {"support_threshold": 0.3, "refute_threshold": 0.8, "min_retrieval_score": None}
+    assert rule.parameters() == {"support_threshold": 0.3, "refute_threshold": 0.8, "min_retrieval_score": None,
+                                 "off_subject_weight": 1.0}
+    assert Calibrator(off_subject_weight=0.4).aggregator().off_subject_weight == 0.4
 
 
 def test_save_load_round_trip(tmp_path) -> None:
-    calibrator = Calibrator(temperature=1.7, support_threshold=0.45, refute_threshold=0.55, info={"n": 3})
+    calibrator = Calibrator(temperature=1.7, support_threshold=0.45, refute_threshold=0.55, off_subject_weight=0.3,
+                            info={"n": 3})
     path = tmp_path / CALIBRATION_FILENAME
     calibrator.save(path)
     loaded = Calibrator.load(path)
@@ -127,6 +130,7 @@ def test_without_a_file_the_calibrator_is_the_identity(tmp_path) -> None:
     assert Calibrator.for_model(tmp_path).is_identity
     assert Calibrator.for_model(None).is_identity
     assert not Calibrator(temperature=1.2).is_identity
+    assert not Calibrator(off_subject_weight=0.5).is_identity
 
 
 def test_bad_calibrations_are_rejected(tmp_path) -> None:
@@ -172,3 +176,32 @@ def test_a_worker_imports_no_fitting_code() -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_the_fit_scales_down_evidence_off_the_subject_when_it_misleads() -> None:
+    from truthgraph.domain import Evidence, Verdict
+    from truthgraph.verification.evaluation.dataset import ClaimRecord
+    from truthgraph.verification.evaluation.fitting import fit_on_outcomes
+    from truthgraph.verification.evaluation.runner import ClaimOutcome
+
+    def outcome(i: int, title: str, text: str, probs: tuple[float, float, float], expected: Label) -> ClaimOutcome:
+        evidence = Evidence(f"p{i}", "c", title, text, 1.0, stance_probabilities=dict(zip(
+            ("entails", "contradicts", "neutral"), probs)))
+        claim = ClaimRecord(f"c{i}", f"Person{i} Smith was born in Kenya.", expected)
+        verdict = Verdict(claim.claim, Label.SUPPORTED, 0.5, [evidence],
+                          rule_scores={"support_score": probs[0], "refute_score": probs[1]})
+        return ClaimOutcome(claim=claim, expected=expected, verdict=verdict)
+
+    rng = np.random.default_rng(0)
+    outcomes = []
+    for i in range(120):
+        e = float(rng.uniform(0.7, 0.99))
+        if i % 2:  # a page about another thing: strong entailment, but nothing is known of the claim
+            outcomes.append(outcome(i, "Kenya", "Kenya is a country.", (e, 0.01, 0.99 - e), Label.NOT_ENOUGH_INFO))
+        else:
+            outcomes.append(outcome(i, f"Person{i} Smith", "She was born in Kenya.", (e, 0.01, 0.99 - e),
+                                    Label.SUPPORTED))
+    fitted = fit_on_outcomes(outcomes)
+    assert fitted.off_subject_weight < 0.5
+    assert set(fitted.info["off_subject_nll"]) >= {"1", "0.5", "0.1"}
+    assert fitted.info["fit"]["fitted"]["label_accuracy"] > 0.9

@@ -42,9 +42,16 @@ class FakeAggregator:
     """Strongest entailment against strongest contradiction, threshold 0.5; records what it was given."""
 
     seen: list[tuple[np.ndarray, list[float] | None]] = field(default_factory=list)
+    subjects: list[list[bool] | None] = field(default_factory=list)
 
-    def decide(self, stance_probs: np.ndarray, retrieval_scores: Sequence[float] | None = None) -> FakeDecision:
+    def decide(
+        self,
+        stance_probs: np.ndarray,
+        retrieval_scores: Sequence[float] | None = None,
+        on_subject: Sequence[bool] | None = None,
+    ) -> FakeDecision:
         self.seen.append((stance_probs, None if retrieval_scores is None else list(retrieval_scores)))
+        self.subjects.append(None if on_subject is None else list(on_subject))
         e = float(stance_probs[:, 0].max()) if len(stance_probs) else 0.0
         c = float(stance_probs[:, 1].max()) if len(stance_probs) else 0.0
         label = Label.NOT_ENOUGH_INFO
@@ -303,3 +310,14 @@ def test_a_verdict_carries_the_rule_scores_and_what_was_retrieved(db):
     assert "rule_scores" not in verdict.to_dict() and "retrieved" not in verdict.to_dict()
     given = make_pipeline(db).judge("Paris is the capital of France", [Passage(**DOCS[0])])
     assert given.retrieved == () and "support_score" in given.rule_scores
+
+
+def test_the_rule_is_told_which_evidence_is_about_the_claims_subject(db):
+    aggregator = FakeAggregator()
+    passages = [
+        Passage(id="k", title="Kenya", text="Kenya is a country in East Africa. It is large. It has lakes. It is old."),
+        Passage(id="o", title="Barack Obama", text="He was born in Honolulu."),
+        Passage(id="n", title="Hawaii", text="Obama's birthplace is in Hawaii."),
+    ]
+    make_pipeline(db, aggregator=aggregator).judge("Barack Obama was born in Kenya.", passages)
+    assert aggregator.subjects[0] == [False, False, False, False, True, True]

@@ -5,26 +5,30 @@ Input: for each evidence sentence ``i`` the stance model's probabilities ``(e_i,
 
 1. **Which sentences count.** Every sentence, unless ``min_retrieval_score`` is set: then a sentence whose retrieval
    score is below it cannot decide the verdict.
-2. **Features.** Support ``S = max_i e_i`` and refutation ``R = max_i c_i`` over the sentences that count (both 0 when
-   none counts): the strongest entailment against the strongest contradiction. One sentence that settles the claim is
-   enough; many weak ones do not add up.
-3. **Verdict scores** (logits, in the order SUPPORTED, REFUTED, NOT_ENOUGH_INFO)::
+2. **Subject.** A sentence whose page is about something other than the claim's subject, and which does not name the
+   subject itself (:mod:`truthgraph.verification.subject`), has its ``e_i`` and ``c_i`` scaled by
+   ``off_subject_weight`` (``w``, 1 by default: the rule is off): "Kenya is a country in East Africa" may not decide
+   "Barack Obama was born in Kenya" alone.
+3. **Features.** Support ``S = max_i w_i e_i`` and refutation ``R = max_i w_i c_i`` over the sentences that count
+   (both 0 when none counts; ``w_i`` is 1 for sentences about the subject): the strongest entailment against the
+   strongest contradiction. One sentence that settles the claim is enough; many weak ones do not add up.
+4. **Verdict scores** (logits, in the order SUPPORTED, REFUTED, NOT_ENOUGH_INFO)::
 
        z_SUP = ln(S / t_S)      z_REF = ln(R / t_R)      z_NEI = 0
 
    with the support threshold ``t_S`` and refutation threshold ``t_R`` (``S`` and ``R`` are floored at
    :data:`SCORE_FLOOR` so the logarithms stay finite).
-4. **Label.** ``NOT_ENOUGH_INFO`` when neither side reaches its threshold (``S < t_S`` and ``R < t_R``); otherwise
+5. **Label.** ``NOT_ENOUGH_INFO`` when neither side reaches its threshold (``S < t_S`` and ``R < t_R``); otherwise
    the side with the larger ``S / t_S`` or ``R / t_R``; an exact tie between the two sides (conflicting evidence of
    equal strength) is ``NOT_ENOUGH_INFO``. No evidence at all is ``NOT_ENOUGH_INFO``. This is the argmax of the verdict
    scores.
-5. **Raw probabilities** are ``softmax(z)``, i.e. proportional to ``(S / t_S, R / t_R, 1)``. The calibrator turns them
+6. **Raw probabilities** are ``softmax(z)``, i.e. proportional to ``(S / t_S, R / t_R, 1)``. The calibrator turns them
    into calibrated ones as ``softmax(z / T)`` with a fitted temperature ``T``; that never changes the label. The
    thresholds are stored with the calibration (``calibration.json``) and fitted on a calibration split with the
    temperature.
-6. **Which evidence decided it.** Sentences are ranked by the probability of the verdict's own stance (entails for
-   SUPPORTED, contradicts for REFUTED, the larger of the two for NOT_ENOUGH_INFO: what came closest to deciding), ties
-   broken by retrieval score, then by input order; sentences that do not count come last. The *decisive* sentences are
+7. **Which evidence decided it.** Sentences are ranked by the (scaled) probability of the verdict's own stance
+   (entails for SUPPORTED, contradicts for REFUTED, the larger of the two for NOT_ENOUGH_INFO: what came closest to
+   deciding), ties broken by retrieval score, then by input order; sentences that do not count come last. The *decisive* sentences are
    the leading ones whose stance probability reaches the verdict's threshold (none for NOT_ENOUGH_INFO).
 """
 
@@ -46,6 +50,8 @@ DEFAULT_SUPPORT_THRESHOLD = 0.5
 DEFAULT_REFUTE_THRESHOLD = 0.5
 #: Default smallest retrieval score a sentence needs to count; ``None`` lets every sentence count.
 DEFAULT_MIN_RETRIEVAL_SCORE: float | None = None
+#: Default scale of the stance of sentences not about the claim's subject; 1 leaves them as they are.
+DEFAULT_OFF_SUBJECT_WEIGHT = 1.0
 #: The floor of the support and refutation scores, which keeps their logarithms finite.
 SCORE_FLOOR = 1e-6
 
@@ -89,6 +95,8 @@ class Aggregator:
       support_threshold: smallest strongest-entailment probability for SUPPORTED, in (0, 1].
       refute_threshold: smallest strongest-contradiction probability for REFUTED, in (0, 1].
       min_retrieval_score: sentences retrieved with a lower score cannot decide; ``None`` lets all count.
+      off_subject_weight: scale of the entailment and contradiction of sentences not about the claim's subject, in
+        (0, 1].
     """
 
     def __init__(
@@ -97,22 +105,38 @@ class Aggregator:
         support_threshold: float = DEFAULT_SUPPORT_THRESHOLD,
         refute_threshold: float = DEFAULT_REFUTE_THRESHOLD,
         min_retrieval_score: float | None = DEFAULT_MIN_RETRIEVAL_SCORE,
+        off_subject_weight: float = DEFAULT_OFF_SUBJECT_WEIGHT,
     ) -> None:
-        for name, value in (("support_threshold", support_threshold), ("refute_threshold", refute_threshold)):
+        for name, value in (
+            ("support_threshold", support_threshold),
+            ("refute_threshold", refute_threshold),
+            ("off_subject_weight", off_subject_weight),
+        ):
             if not 0.0 < value <= 1.0:
                 raise ValueError(f"{name} must be in (0, 1], got {value}")
         self.support_threshold = float(support_threshold)
         self.refute_threshold = float(refute_threshold)
         self.min_retrieval_score = min_retrieval_score
+        self.off_subject_weight = float(off_subject_weight)
 
     def decide(
-        self, stance_probs: np.ndarray | Sequence[Sequence[float]], retrieval_scores: Sequence[float] | None = None
+        self,
+        stance_probs: np.ndarray | Sequence[Sequence[float]],
+        retrieval_scores: Sequence[float] | None = None,
+        on_subject: Sequence[bool] | None = None,
     ) -> Decision:
-        """The verdict for one claim from its evidence's ``(n, 3)`` stance probabilities."""
+        """The verdict for one claim from its evidence's ``(n, 3)`` stance probabilities.
+
+        ``on_subject`` tells, per row, whether the sentence is about the claim's subject (all are when not given).
+        """
         probs = _as_matrix(stance_probs)
         scores = None if retrieval_scores is None else np.asarray(retrieval_scores, dtype=np.float64).reshape(-1)
         if scores is not None and len(scores) != len(probs):
             raise ValueError(f"{len(scores)} retrieval scores for {len(probs)} evidence rows")
+        off = np.zeros(len(probs), dtype=bool) if on_subject is None else ~np.asarray(on_subject, dtype=bool)
+        if len(off) != len(probs):
+            raise ValueError(f"{len(off)} subject flags for {len(probs)} evidence rows")
+        probs = scale_off_subject(probs, off, self.off_subject_weight)
         counts = self._counting(scores, len(probs))
         support, support_at = _column_max(probs[:, _ENTAILS], counts)
         refute, refute_at = _column_max(probs[:, _CONTRADICTS], counts)
@@ -128,6 +152,7 @@ class Aggregator:
             "mean_neutral": float(probs[counts, _NEUTRAL].mean()) if counts.any() else 1.0,
             "n_evidence": float(len(probs)),
             "n_counted": float(counts.sum()),
+            "n_off_subject": float(off.sum()),
         }
         if scores is not None and len(scores):
             features["max_retrieval_score"] = float(scores.max())
@@ -176,7 +201,18 @@ class Aggregator:
             "support_threshold": self.support_threshold,
             "refute_threshold": self.refute_threshold,
             "min_retrieval_score": self.min_retrieval_score,
+            "off_subject_weight": self.off_subject_weight,
         }
+
+
+def scale_off_subject(probs: np.ndarray, off: np.ndarray, weight: float) -> np.ndarray:
+    """The stance probabilities with the entailment and contradiction of the ``off`` rows scaled by ``weight``."""
+    if weight == 1.0 or not off.any():
+        return probs
+    scaled = probs.copy()
+    scaled[off, _ENTAILS] *= weight
+    scaled[off, _CONTRADICTS] *= weight
+    return scaled
 
 
 def verdict_logits(

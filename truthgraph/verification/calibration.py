@@ -28,6 +28,7 @@ from typing import Any
 from ..errors import ModelLoadError
 from .aggregation import (
     DEFAULT_MIN_RETRIEVAL_SCORE,
+    DEFAULT_OFF_SUBJECT_WEIGHT,
     DEFAULT_REFUTE_THRESHOLD,
     DEFAULT_SUPPORT_THRESHOLD,
     Aggregator,
@@ -51,6 +52,7 @@ class Calibrator:
       support_threshold: the verdict rule's support threshold fitted with this temperature.
       refute_threshold: the verdict rule's refutation threshold fitted with this temperature.
       min_retrieval_score: the verdict rule's retrieval-score floor (``None``: every sentence counts).
+      off_subject_weight: the verdict rule's scale of sentences not about the claim's subject (1: left as they are).
       info: how and on what the calibration was fitted (file name, sizes, metrics), stored as is.
       given_evidence: the calibration for evidence a caller gives instead of retrieved evidence, if fitted apart.
     """
@@ -62,6 +64,7 @@ class Calibrator:
         support_threshold: float = DEFAULT_SUPPORT_THRESHOLD,
         refute_threshold: float = DEFAULT_REFUTE_THRESHOLD,
         min_retrieval_score: float | None = DEFAULT_MIN_RETRIEVAL_SCORE,
+        off_subject_weight: float = DEFAULT_OFF_SUBJECT_WEIGHT,
         info: Mapping[str, Any] | None = None,
         given_evidence: Calibrator | None = None,
     ) -> None:
@@ -71,6 +74,7 @@ class Calibrator:
         self.support_threshold = float(support_threshold)
         self.refute_threshold = float(refute_threshold)
         self.min_retrieval_score = min_retrieval_score
+        self.off_subject_weight = float(off_subject_weight)
         self.info: dict[str, Any] = dict(info or {})
         if given_evidence is not None and given_evidence.given_evidence is not None:
             raise ValueError("a given-evidence calibration cannot carry one of its own")
@@ -89,6 +93,7 @@ class Calibrator:
             and self.support_threshold == DEFAULT_SUPPORT_THRESHOLD
             and self.refute_threshold == DEFAULT_REFUTE_THRESHOLD
             and self.min_retrieval_score == DEFAULT_MIN_RETRIEVAL_SCORE
+            and self.off_subject_weight == DEFAULT_OFF_SUBJECT_WEIGHT
             and self.given_evidence is None
         )
 
@@ -98,6 +103,7 @@ class Calibrator:
             support_threshold=self.support_threshold,
             refute_threshold=self.refute_threshold,
             min_retrieval_score=self.min_retrieval_score,
+            off_subject_weight=self.off_subject_weight,
         )
 
     def pipeline_rules(self) -> dict[str, Any]:
@@ -125,6 +131,7 @@ class Calibrator:
             support_threshold=self.support_threshold,
             refute_threshold=self.refute_threshold,
             min_retrieval_score=self.min_retrieval_score,
+            off_subject_weight=self.off_subject_weight,
             info=self.info,
             given_evidence=given_evidence,
         )
@@ -137,6 +144,7 @@ class Calibrator:
             "support_threshold": self.support_threshold,
             "refute_threshold": self.refute_threshold,
             "min_retrieval_score": self.min_retrieval_score,
+            "off_subject_weight": self.off_subject_weight,
             "info": self.info,
         }
         if self.given_evidence is not None:
@@ -157,6 +165,7 @@ class Calibrator:
             support_threshold=float(data.get("support_threshold", DEFAULT_SUPPORT_THRESHOLD)),
             refute_threshold=float(data.get("refute_threshold", DEFAULT_REFUTE_THRESHOLD)),
             min_retrieval_score=data.get("min_retrieval_score", DEFAULT_MIN_RETRIEVAL_SCORE),
+            off_subject_weight=float(data.get("off_subject_weight", DEFAULT_OFF_SUBJECT_WEIGHT)),
             info=data.get("info") or {},
             given_evidence=None if given is None else cls.from_dict({**given, "format_version": version}),
         )
@@ -185,5 +194,6 @@ class Calibrator:
         given = "" if self.given_evidence is None else f", given_evidence={self.given_evidence!r}"
         return (
             f"Calibrator(temperature={self.temperature:.4g}, support_threshold={self.support_threshold:.4g}, "
-            f"refute_threshold={self.refute_threshold:.4g}, min_retrieval_score={self.min_retrieval_score}{given})"
+            f"refute_threshold={self.refute_threshold:.4g}, min_retrieval_score={self.min_retrieval_score}, "
+            f"off_subject_weight={self.off_subject_weight:.4g}{given})"
         )

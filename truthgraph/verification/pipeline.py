@@ -16,6 +16,7 @@ from ..text import content_words, split_sentences
 from .base import ProgressCallback, StanceModel, format_evidence, no_progress
 from .cache_key import verdict_cache_key
 from .retrieval import RetrievedPassage
+from .subject import about_subject, subject_keys
 
 if TYPE_CHECKING:
     from .aggregation import Decision
@@ -49,7 +50,12 @@ class Retriever(Protocol):
 class VerdictRule(Protocol):
     """Decides a verdict from judged evidence (see :class:`truthgraph.verification.aggregation.Aggregator`)."""
 
-    def decide(self, stance_probs: np.ndarray, retrieval_scores: Sequence[float] | None = None) -> Decision:
+    def decide(
+        self,
+        stance_probs: np.ndarray,
+        retrieval_scores: Sequence[float] | None = None,
+        on_subject: Sequence[bool] | None = None,
+    ) -> Decision:
         """The verdict for one claim from its evidence's ``(n, 3)`` stance probabilities."""
         ...
 
@@ -208,7 +214,12 @@ class Pipeline:
         progress.at(STANCE_END, 1.0, "aggregation")
 
         started = time.perf_counter()
-        decision = aggregator.decide(probs, [e.retrieval_score for e in evidence] if scored else None)
+        keys = subject_keys(claim)
+        decision = aggregator.decide(
+            probs,
+            [e.retrieval_score for e in evidence] if scored else None,
+            [about_subject(keys, e.title, e.text) for e in evidence],
+        )
         if calibrator is not None:
             decision = calibrator.apply(decision)
         ranked = [evidence[i] for i in decision.ranking][: self.max_evidence]

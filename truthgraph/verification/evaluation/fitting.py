@@ -14,15 +14,19 @@ import numpy as np
 
 from ...domain import Label
 from ..aggregation import (
+    DEFAULT_OFF_SUBJECT_WEIGHT,
     DEFAULT_REFUTE_THRESHOLD,
     DEFAULT_SUPPORT_THRESHOLD,
     SCORE_FLOOR,
     VERDICT_ORDER,
+    scale_off_subject,
+    stance_matrix,
     verdict_labels,
     verdict_logits,
 )
 from ..calibration import DEFAULT_TEMPERATURE, Calibrator
 from ..softmax import logsumexp, softmax
+from ..subject import about_subject, subject_keys
 from .metrics import DEFAULT_ECE_BINS, expected_calibration_error, macro_f1
 from .runner import ClaimOutcome
 
@@ -32,6 +36,8 @@ TEMPERATURE_BOUNDS = (0.01, 100.0)
 #: the thresholds toward zero (NOT_ENOUGH_INFO only when the model sees no stance at all); the floor stays well above
 #: the score floor so the verdict scores keep finite.
 THRESHOLD_BOUNDS = (1e-4, 1.0)
+#: The scales of sentences not about the claim's subject that a fit tries (the verdict rule's step 2).
+OFF_SUBJECT_WEIGHTS = (1.0, 0.8, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1)
 
 
 def rule_scores(outcomes: Sequence[ClaimOutcome]) -> tuple[np.ndarray, np.ndarray]:
@@ -42,13 +48,48 @@ def rule_scores(outcomes: Sequence[ClaimOutcome]) -> tuple[np.ndarray, np.ndarra
     )
 
 
-def fit_on_outcomes(outcomes: Sequence[ClaimOutcome], *, info: Mapping[str, Any] | None = None) -> Calibrator:
-    """Thresholds and temperature fitted so the rule's verdicts match the outcomes' expected labels.
+def subject_scores(outcomes: Sequence[ClaimOutcome], weight: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each claim's support and refutation scores with sentences not about its subject scaled by ``weight``.
 
-    The verdicts must come from a pipeline with the default rule (no retrieval-score floor), whose scores they carry.
+    Read from the verdicts' evidence, which must hold every judged sentence.
     """
-    support, refute = rule_scores(outcomes)
-    return fit_calibrator(support, refute, [o.expected for o in outcomes], info=info)
+    support, refute = [], []
+    for o in outcomes:
+        evidence = o.verdict.evidence
+        if not evidence:
+            support.append(0.0)
+            refute.append(0.0)
+            continue
+        keys = subject_keys(o.claim.claim)
+        off = ~np.array([about_subject(keys, e.title, e.text) for e in evidence])
+        scaled = scale_off_subject(stance_matrix(evidence), off, weight)
+        support.append(float(scaled[:, 0].max()))
+        refute.append(float(scaled[:, 1].max()))
+    return np.asarray(support), np.asarray(refute)
+
+
+def fit_on_outcomes(outcomes: Sequence[ClaimOutcome], *, info: Mapping[str, Any] | None = None) -> Calibrator:
+    """Off-subject weight, thresholds and temperature fitted so the rule's verdicts match the expected labels.
+
+    The verdicts must come from a pipeline with the default rule (no retrieval-score floor, off-subject weight 1)
+    that keeps every judged sentence among their evidence. Each weight of :data:`OFF_SUBJECT_WEIGHTS` is fitted and
+    the one with the lowest negative log-likelihood kept.
+    """
+    labels = [o.expected for o in outcomes]
+    tried: dict[str, float] = {}
+    best: tuple[float, float, np.ndarray, np.ndarray] | None = None
+    for weight in OFF_SUBJECT_WEIGHTS:
+        support, refute = subject_scores(outcomes, weight) if weight != 1.0 else rule_scores(outcomes)
+        t_s, t_r, temperature = fit_rule(support, refute, labels)
+        nll = negative_log_likelihood(verdict_logits(support, refute, t_s, t_r), labels, temperature)
+        tried[f"{weight:g}"] = nll
+        if best is None or nll < best[0] - 1e-9:
+            best = (nll, weight, support, refute)
+    assert best is not None
+    _, weight, support, refute = best
+    fitted = fit_calibrator(support, refute, labels, info={**(info or {}), "off_subject_nll": tried})
+    fitted.off_subject_weight = weight
+    return fitted
 
 
 def label_indices(labels: Sequence[Label | str] | np.ndarray) -> np.ndarray:
