@@ -23,13 +23,22 @@ def add_train_stance_command(subparsers: "argparse._SubParsersAction[argparse.Ar
     parser.add_argument("--lr", type=float, default=defaults.lr, help="peak learning rate")
     parser.add_argument("--limit", type=int, default=None, help="train on at most this many pairs (a random subset)")
     parser.add_argument("--init-from", type=Path, default=None,
-                        help="continue training a 3-way checkpoint (the checkpoint/ folder of an earlier run)")
+                        help="continue training a 3-way checkpoint (the checkpoint/ folder of an earlier run) or an exported "
+                        "stance model folder such as the shipped one")
     parser.add_argument("--negatives-per-claim", type=int, default=1,
                         help="neutral distractor sentences paired with each FEVER claim")
     parser.add_argument("--context-pairs", action="store_true",
                         help="also read each claim's evidence together with a distractor sentence, keeping its stance")
     parser.add_argument("--negation-pairs", action="store_true",
                         help="also train on negated claims and negated evidence, their stances flipped")
+    parser.add_argument("--subject-pairs", action="store_true",
+                        help="also train on other-subject, other-relation and exclusion pairs built from the Wikipedia "
+                        "summaries, with titled gold evidence")
+    parser.add_argument("--corpus-pairs", action="store_true",
+                        help="with --subject-pairs, also train on pairs made from the summaries themselves (titled "
+                        "windows against their own sentences, swapped facts and other sentences of the page)")
+    parser.add_argument("--wikipedia", type=Path, default=None,
+                        help="the Wikipedia summaries file for --subject-pairs (default: the default corpus's source)")
     parser.set_defaults(func=_train_stance)
 
 
@@ -44,12 +53,18 @@ def _train_stance(args: argparse.Namespace, settings: Settings) -> int:
     """Handle ``train-stance``."""
     from ..verification.training.stance_run import run_train_stance
 
+    pages = None
+    if args.subject_pairs:
+        from ..verification.wikipedia import source_path
+
+        pages = args.wikipedia or source_path()
     training = TrainSettings(
         epochs=args.epochs, seed=args.seed, max_length=args.max_length, batch_size=args.batch_size, lr=args.lr
     )
     run_train_stance(args.fever_train, args.snli_train, args.out, training, limit=args.limit,
                      init_from=args.init_from, negatives_per_claim=args.negatives_per_claim,
-                     context=args.context_pairs, negation=args.negation_pairs, log=lambda line: print(line, flush=True))
+                     context=args.context_pairs, negation=args.negation_pairs, subject_pages=pages,
+                     corpus=args.corpus_pairs, log=lambda line: print(line, flush=True))
     print(f"stance model written to {args.out}", flush=True)
     return 0
 

@@ -49,6 +49,8 @@ the second segment. The ONNX graph returns logits; `OnnxStanceModel` applies the
 | held-out calibration claims, gold evidence: accuracy of entails vs contradicts | {calibration_accuracy} |
 | held-out calibration claims, negated claims and evidence: accuracy of entails vs contradicts | {calibration_negated} |
 | held-out calibration claims, retrieved non-evidence: share judged neutral | {calibration_neutral} |
+| held-out calibration claims, other-subject and other-relation sentences: share judged neutral | {calibration_subject_neutral} |
+| held-out calibration claims, a year or place swapped: accuracy of entails vs contradicts | {calibration_exclusion} |
 | quick check, fever_dev first 600 claims, gold evidence: accuracy of entails vs contradicts | {fever_dev_quick} |
 | quick check, fm2_dev (1,169 claims), gold evidence averaged per claim: accuracy of entails vs contradicts | {fm2_dev_quick} |
 | ONNX inference throughput (onnxruntime, CPU, 2 threads, batch 32) | {onnx_pairs_per_second} pairs/s |
@@ -69,8 +71,9 @@ OUT/calibration.json`, then the same with `--mode oracle`), measure with `truthg
 ## Limits
 - English only; trained on short encyclopaedic sentences and image-caption NLI; long or multi-hop evidence is cut to
   the token limit and judged one piece at a time.
-- Neither the FEVER evidence used here nor SNLI has page titles, while FM2 and the corpora at run time give
-  `"Title: sentence"`; titled evidence is outside the training distribution.
+- FEVER's evidence has no page titles (a run with `--subject-pairs` gives one to the sentences that open with a page's
+  name) and SNLI none, while the corpora at run time give `"Title: sentence"`; titled evidence is learnt mostly from
+  the Wikipedia pairs.
 - Neutral is learnt from retrieved sentences of the same topic pool; its probability is not calibrated until the
   calibration step has run.
 """
@@ -97,7 +100,8 @@ def write_model_card(out: Path, *, name: str, opset: int, settings: TrainSetting
         extra_rows=_extra_rows(stats),
         **{key: stats.get(key, "n/a") for key in (
             "n_fever", "n_neutral", "n_snli", "n_calibration", "pairs", "pairs_per_second", "final_loss",
-            "calibration_accuracy", "calibration_negated", "calibration_neutral", "onnx_pairs_per_second",
+            "calibration_accuracy", "calibration_negated", "calibration_neutral", "calibration_subject_neutral",
+            "calibration_exclusion", "onnx_pairs_per_second",
             "model_onnx_mb", "fever_dev_quick", "fm2_dev_quick",
         )},
     )
@@ -116,6 +120,17 @@ def _extra_rows(stats: dict[str, Any]) -> str:
         rows += (f"| the same claims negated (stance flipped), and supported claims' one-sentence evidence negated "
                  f"(`not` after the first auxiliary verb) | {stats['n_negated']} | entails ↔ contradicts; "
                  f"negated evidence → contradicts | CC BY-SA 3.0 |\n")
+    if stats.get("n_subject"):
+        corpus = (" and, from each summary's own sentences, titled windows against a sentence, the sentence with a "
+                  "year, count or place swapped or negated, and another sentence of the page"
+                  if stats.get("corpus_pairs") else "")
+        rows += (f"| the Wikipedia lead summaries of the default corpus: sentences of pages of things a claim names "
+                 f"besides its subject, sentences of a supported claim's subject page that share nothing with its "
+                 f"predicate, supported claims with a year or place their evidence states swapped{corpus} "
+                 f"(`--subject-pairs`{' --corpus-pairs' if stats.get('corpus_pairs') else ''}) | "
+                 f"{stats['n_subject']} | neutral; neutral; contradicts"
+                 f"{'; entails / contradicts / neutral' if corpus else ''} "
+                 f"| CC BY-SA (Wikipedia text) |\n")
     return rows
 
 
@@ -128,6 +143,10 @@ def _extra_args(stats: dict[str, Any]) -> str:
         text += " --context-pairs"
     if stats.get("negation"):
         text += " --negation-pairs"
+    if stats.get("subject_pairs"):
+        text += " --subject-pairs"
+    if stats.get("corpus_pairs"):
+        text += " --corpus-pairs"
     if stats.get("continued_from"):
         text += " --init-from PREVIOUS_OUT/checkpoint"
     return text

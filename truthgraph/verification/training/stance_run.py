@@ -11,11 +11,21 @@ import numpy as np
 
 from ...domain import STANCE_ORDER, Stance
 from .cross_encoder import TrainSettings, train_cross_encoder
+from .corpus_pairs import corpus_pairs
 from .data import StancePair, claim_pairs, nli_pairs, read_jsonl, split_claims, subsample, write_jsonl
 from .export import OPSET, export_stance
 from .model_card import write_model_card
 from .negation import negation_pairs
 from .negatives import context_pairs, distractors, neutral_pairs
+from .recover import recover_checkpoint
+from .subject_pairs import (
+    TitleIndex,
+    exclusion_pairs,
+    load_pages,
+    other_relation_pairs,
+    other_subject_pairs,
+    titled_claims,
+)
 
 #: Name and version written into the exported model's config.
 MODEL_NAME = "minilm-stance-v1"
@@ -33,47 +43,73 @@ def run_train_stance(
     negatives_per_claim: int = 1,
     context: bool = False,
     negation: bool = False,
+    subject_pages: Path | None = None,
+    corpus: bool = False,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Train and export a stance model into ``out``; return the run statistics.
 
     ``negatives_per_claim`` neutral distractor sentences are paired with each claim; with ``context`` each claim's
     gold evidence is also read together with a distractor sentence (see :func:`.negatives.context_pairs`); with
-    ``negation`` negated claims and evidence are added (see :mod:`.negation`).
+    ``negation`` negated claims and evidence are added (see :mod:`.negation`); with ``subject_pages`` (a Wikipedia
+    summaries file) the gold evidence gets page titles and other-subject, other-relation and exclusion pairs are
+    added (see :mod:`.subject_pairs`), and with ``corpus`` too pairs made from the summaries themselves (see
+    :mod:`.corpus_pairs`). ``init_from`` is a checkpoint folder of an earlier run or an exported model
+    folder (its checkpoint is recovered first, see :mod:`.recover`).
     """
     out.mkdir(parents=True, exist_ok=True)
+    if init_from is not None and (init_from / "model.onnx").is_file():
+        init_from = recover_checkpoint(init_from, out / "recovered")
     train_claims, calibration = split_claims(read_jsonl(fever_train))
     write_jsonl(out / "calibration_claims.jsonl", calibration)
+    subject: list[StancePair] = []
+    if subject_pages is not None:
+        index = TitleIndex(load_pages(subject_pages))
+        train_claims = titled_claims(train_claims, index)
+        subject = (other_subject_pairs(train_claims, index, per_claim=2, seed=settings.seed)
+                   + other_relation_pairs(train_claims, index, per_claim=2, seed=settings.seed)
+                   + exclusion_pairs(train_claims, index, seed=settings.seed))
+        if corpus:  # at most half of a limited run, so that FEVER and NLI keep their share
+            made = corpus_pairs(index.pages, index, seed=settings.seed)
+            subject += subsample(made, None if limit is None else limit // 2, settings.seed)
     fever = claim_pairs(train_claims)
     found = distractors(train_claims, max(negatives_per_claim, 1))  # one search for neutral and context pairs
     neutral = neutral_pairs(train_claims, negatives_per_claim, found)
     joint = context_pairs(train_claims, settings.seed, found) if context else []
     negated = negation_pairs(train_claims) if negation else []
     snli = nli_pairs(snli_train)
-    pairs = subsample(fever + neutral + joint + negated + snli, limit, settings.seed)
+    # Every subject pair is kept (they are few and teach what the rest does not); the limit draws the others.
+    rest = None if limit is None else max(limit - len(subject), 0)
+    pairs = subject + subsample(fever + neutral + joint + negated + snli, rest, settings.seed)
     log(f"pairs: fever {len(fever)}, neutral {len(neutral)}, context {len(joint)}, negated {len(negated)}, "
-        f"snli {len(snli)}; training on {len(pairs)}; {len(calibration)} calibration claims held out")
+        f"subject {len(subject)}, snli {len(snli)}; training on {len(pairs)}; {len(calibration)} calibration claims "
+        "held out")
 
     stats: dict[str, Any] = {"n_fever": len(fever), "n_neutral": len(neutral), "n_context": len(joint),
-                             "n_negated": len(negated), "n_snli": len(snli), "n_calibration": len(calibration),
+                             "n_negated": len(negated), "n_subject": len(subject), "n_snli": len(snli),
+                             "n_calibration": len(calibration),
                              "limit": limit, "negatives_per_claim": negatives_per_claim, "context": context,
-                             "negation": negation}
+                             "negation": negation, "subject_pairs": subject_pages is not None,
+                             "corpus_pairs": corpus and subject_pages is not None}
     if init_from is not None:
         stats["continued_from"] = "an earlier train-stance checkpoint"
     stats.update(train_cross_encoder(pairs, out / "checkpoint", settings, log=log, init_from=init_from))
     export_stance(out / "checkpoint", out, max_length=settings.max_length, name=MODEL_NAME, version=MODEL_VERSION)
-    stats.update(held_out_check(out, calibration))
+    stats.update(held_out_check(out, calibration, index if subject_pages is not None else None))
     log(f"held-out: {json.dumps(stats)}")
     (out / "training_stats.json").write_text(json.dumps(stats, indent=2) + "\n", encoding="utf-8")
     write_model_card(out, name=MODEL_NAME, opset=OPSET, settings=settings, stats=stats)
     return stats
 
 
-def held_out_check(folder: Path, calibration: list[dict[str, Any]]) -> dict[str, Any]:
+def held_out_check(
+    folder: Path, calibration: list[dict[str, Any]], index: TitleIndex | None = None
+) -> dict[str, Any]:
     """Held-out figures of the exported model on the calibration claims.
 
     Accuracy of entails vs contradicts on their gold evidence and on its negated pairs (:mod:`.negation`), and the
-    share of retrieved non-evidence judged neutral.
+    share of retrieved non-evidence judged neutral; with a title index also the share of their other-subject and
+    other-relation pairs judged neutral and the accuracy on their exclusion pairs (:mod:`.subject_pairs`).
     """
     from ..stance.onnx_model import OnnxStanceModel
 
@@ -83,8 +119,17 @@ def held_out_check(folder: Path, calibration: list[dict[str, Any]]) -> dict[str,
     negatives = neutral_pairs(calibration)
     neg_probs = model.predict([(p.evidence, p.claim) for p in negatives])
     neutral = float((neg_probs.argmax(axis=1) == STANCE_ORDER.index(Stance.NEUTRAL)).mean()) if negatives else 0.0
-    return {"calibration_accuracy": round(accuracy, 4), "calibration_negated": round(negated, 4),
-            "calibration_neutral": round(neutral, 4)}
+    figures = {"calibration_accuracy": round(accuracy, 4), "calibration_negated": round(negated, 4),
+               "calibration_neutral": round(neutral, 4)}
+    if index is not None:
+        titled = titled_claims(calibration, index)
+        unrelated = other_subject_pairs(titled, index) + other_relation_pairs(titled, index)
+        probs = model.predict([(p.evidence, p.claim) for p in unrelated]) if unrelated else np.zeros((0, 3))
+        figures["calibration_subject_neutral"] = (
+            round(float((probs.argmax(axis=1) == STANCE_ORDER.index(Stance.NEUTRAL)).mean()), 4) if unrelated else 0.0
+        )
+        figures["calibration_exclusion"] = round(_stance_accuracy(model, exclusion_pairs(titled, index)), 4)
+    return figures
 
 
 def _stance_accuracy(model: Any, pairs: list[StancePair]) -> float:
