@@ -8,8 +8,9 @@ take turns query by query (fair on a busy machine), and rates are ratios to SQLi
 Scale (``--passages 10000 100000 1000000``): a synthetic corpus (``bench/synthetic.py``), grown through the store's own
 write path to each size in turn, on each engine. Per size: the p50/p95 latency in ms of BM25 (50 candidates, as the
 retriever asks), dense (50) and hybrid (top 5) retrieval, the per-search generation check, the time to read the
-vectors into memory, this process's RSS (what a worker holds; each engine runs in a process of its own) and the MiB
-of the cached vectors; ratios are to the smallest size of the same engine in the same run. ``--time-limit`` bounds
+vectors into memory (with the inverted-file index of a corpus of 50k or more), the time to build the in-memory
+postings of such a corpus (``lex s``), this process's RSS (what a worker holds; each engine runs in a process of its
+own) and the MiB of the cached vectors and indexes; ratios are to the smallest size of the same engine in the same run. ``--time-limit`` bounds
 each engine's part: growing stops there, and the size reached is measured.
 
     python bench/bench_retrieval.py [--queries 200] [--claims FILE.jsonl] [--engines sqlite,postgresql]
@@ -166,6 +167,7 @@ def wikipedia(args: argparse.Namespace, engines: list[str]) -> int:
             analyze(store)
             print(f"{name}: corpus written in {time.perf_counter() - started:.1f} s", file=sys.stderr)
             modes.update(_wikipedia_modes(name, store, HybridRetriever(store, embedder), corpora))
+        modes.update(_in_memory_lexical(next(iter(stores.values())), corpora))
         passages = len(next(iter(stores.values())).vectors(corpora, embedder.name))
         results = measure(modes, queries)
 
@@ -199,6 +201,16 @@ def _wikipedia_modes(
         f"{name} hybrid": lambda q: [r.passage.title for r in retriever.retrieve(q, corpora, TOP_K)],
         f"{name} generation check": generation_check,
     }
+
+
+def _in_memory_lexical(store: EvidenceStore, corpora: list[str]) -> dict[str, Search]:
+    """BM25 over the corpus's postings in memory, as corpora of ``LEXICAL_INDEX_MIN_ROWS`` passages are searched."""
+    from truthgraph.lexical_index import LexicalIndex
+
+    keys = list(store.vectors(corpora, store.corpus(corpora[0]).embedder or "").keys)
+    found = store.get_passages(keys)
+    index = LexicalIndex.build([p.title for p in found], [p.text for p in found])
+    return {"bm25 in memory": lambda q: [found[i].title for i in index.search(q, TOP_K)[0]]}
 
 
 @contextmanager
@@ -238,7 +250,7 @@ def _grow_and_measure(
     written, writing_s = 0, 0.0
     baseline: dict[str, float] = {}
     print(f"\n{name}")
-    print(f"{'passages':>9}{'write/s':>9}{'load s':>8}{'gen ms':>8}{'bm25 p50/p95':>15}{'dense p50/p95':>15}"
+    print(f"{'passages':>9}{'write/s':>9}{'load s':>8}{'lex s':>7}{'gen ms':>8}{'bm25 p50/p95':>15}{'dense p50/p95':>15}"
           f"{'hybrid p50/p95':>16}{'RSS MiB':>9}{'vectors':>9}{'recall@5':>9}   ratios to the first size")
     for size in sizes:
         while written < size and time.monotonic() < deadline:
@@ -257,7 +269,8 @@ def _grow_and_measure(
         if not baseline:
             baseline = {key: row[key] for key in ("bm25", "dense", "hybrid", "rss")}
             ratios = "(baseline)"
-        print(f"{written:>9}{written / writing_s:>9.0f}{row['load_s']:>8.2f}{row['generation_ms']:>8.2f}"
+        print(f"{written:>9}{written / writing_s:>9.0f}{row['load_s']:>8.2f}{row['postings_s']:>7.2f}"
+              f"{row['generation_ms']:>8.2f}"
               f"{row['bm25']:>8.1f}/{row['bm25_p95']:<6.1f}{row['dense']:>8.1f}/{row['dense_p95']:<6.1f}"
               f"{row['hybrid']:>9.1f}/{row['hybrid_p95']:<6.1f}{row['rss']:>9.0f}{row['vectors_mb']:>9.0f}"
               f"{row['recall']:>9.2f}   {ratios}"
@@ -281,6 +294,9 @@ def _measure_size(
     started = time.perf_counter()
     index = store.vectors(corpora, embedder.name)  # reads the grown corpus's vectors into memory
     load_s = time.perf_counter() - started
+    started = time.perf_counter()
+    store.bm25_search("warm", corpora, 1)  # builds a large corpus's in-memory postings
+    postings_s = time.perf_counter() - started
     checks = []
     for _ in range(50):
         started = time.perf_counter()
@@ -292,8 +308,8 @@ def _measure_size(
         "hybrid": lambda q: [r.passage.id for r in retriever.retrieve(q, corpora, TOP_K)],
     }
     results = measure(modes, list(corpus.queries(n, size)), deadline=deadline)
-    row = {"load_s": load_s, "generation_ms": statistics.median(checks), "rss": rss_mb(),
-           "vectors_mb": (index.matrix.nbytes + index.keys.nbytes) / 2**20,
+    row = {"load_s": load_s, "postings_s": postings_s, "generation_ms": statistics.median(checks), "rss": rss_mb(),
+           "vectors_mb": index.nbytes / 2**20,
            "recall": results["hybrid"][1] or 0.0, "queries": len(results["hybrid"][0])}
     for mode, (latencies, _) in results.items():
         row[mode] = statistics.median(latencies)

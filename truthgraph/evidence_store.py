@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import uuid
 import zlib
+from itertools import zip_longest
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,8 +27,14 @@ from .db.migrate import ensure_schema
 from .db.schema import corpora, passages
 from .domain import Passage, utc_now
 from .errors import CorpusNotFound, InvalidInput
+from .lexical_index import LexicalIndex
 from .limits import check_corpus_name, check_document
 from .settings import Settings
+from .vector_search import IVF_MIN_ROWS, InvertedFileIndex, exact_search
+
+#: Corpora with at least this many passages are searched lexically in the worker's memory
+#: (:mod:`truthgraph.lexical_index`), smaller ones in the database.
+LEXICAL_INDEX_MIN_ROWS = 50_000
 
 __all__ = [
     "DEFAULT_BATCH_SIZE", "DEFAULT_BUSY_TIMEOUT_S", "DEFAULT_TITLE_WEIGHT", "MAX_QUERY_TERMS", "CorpusInfo",
@@ -87,20 +94,70 @@ class Hit:
 
 @dataclass(frozen=True)
 class VectorIndex:
-    """The dense vectors of some corpora: row ``i`` of ``matrix`` (float32, unit rows) belongs to ``keys[i]``."""
+    """The dense vectors of some corpora: one part per corpus, each searched on its own by :meth:`search`.
 
-    keys: np.ndarray
-    matrix: np.ndarray
+    A part is a corpus's cached vectors, searched by its inverted-file index where it has one (see
+    :mod:`truthgraph.vector_search`), else exactly. ``keys`` lists the passage keys of all parts in order.
+    """
+
+    parts: tuple[_CachedVectors, ...] = ()
 
     def __len__(self) -> int:
-        return len(self.keys)
+        return sum(len(part.keys) for part in self.parts)
+
+    @property
+    def keys(self) -> np.ndarray:
+        """The passage keys of every part, in order."""
+        if len(self.parts) == 1:
+            return self.parts[0].keys
+        return np.concatenate([p.keys for p in self.parts]) if self.parts else np.zeros(0, dtype=np.int64)
+
+    @property
+    def matrix(self) -> np.ndarray:
+        """The vectors of every part, row ``i`` that of ``keys[i]`` (a copy when there are several parts)."""
+        if len(self.parts) == 1:
+            return self.parts[0].matrix
+        return np.concatenate([p.matrix for p in self.parts]) if self.parts else np.zeros((0, 0), dtype=np.float32)
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the vectors, keys and indexes of every part."""
+        return sum(p.matrix.nbytes + p.keys.nbytes + (p.ivf.nbytes if p.ivf else 0) for p in self.parts)
+
+    def search(self, query: np.ndarray, n: int) -> list[Hit]:
+        """The ``n`` passages whose vectors have the largest dot product with ``query``, best first."""
+        hits = [hit for part in self.parts for hit in part.search(query, n)]
+        return sorted(hits, key=lambda hit: -hit.score)[:n]
+
+
+@dataclass(frozen=True)
+class _CachedPostings:
+    """One corpus's lexical index as read at ``generation``; row ``i`` of the index is passage ``keys[i]``."""
+
+    generation: str
+    keys: np.ndarray
+    index: LexicalIndex
+
+    def search(self, query: str, k: int) -> list[Hit]:
+        rows, scores = self.index.search(query, k)
+        return [Hit(key=int(self.keys[r]), score=float(s)) for r, s in zip(rows, scores)]
 
 
 @dataclass(frozen=True)
 class _CachedVectors:
+    """One corpus's vectors as read at ``generation``; sorted by cell of ``ivf`` when it has one."""
+
     generation: str
     keys: np.ndarray
     matrix: np.ndarray
+    ivf: InvertedFileIndex | None = None
+
+    def search(self, query: np.ndarray, n: int) -> list[Hit]:
+        if self.ivf is None:
+            rows, scores = exact_search(self.matrix, query, n)
+        else:
+            rows, scores = self.ivf.search(self.matrix, query, n)
+        return [Hit(key=int(self.keys[r]), score=float(s)) for r, s in zip(rows, scores)]
 
 
 class EvidenceStore:
@@ -122,6 +179,7 @@ class EvidenceStore:
         self.title_weight = title_weight
         self._cache_lock = threading.Lock()
         self._vector_cache: dict[str, _CachedVectors] = {}
+        self._postings_cache: dict[str, _CachedPostings] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EvidenceStore:
@@ -269,12 +327,21 @@ class EvidenceStore:
     def bm25_search(self, query: str, corpora: Sequence[str], k: int) -> list[Hit]:
         """The ``k`` best lexical matches for free text ``query`` in ``corpora``, best first.
 
-        BM25 over FTS5 on SQLite; on PostgreSQL its full-text search (see :mod:`truthgraph.db.lexical`).
+        BM25 over FTS5 on SQLite; on PostgreSQL its full-text search (see :mod:`truthgraph.db.lexical`). Corpora of
+        :data:`LEXICAL_INDEX_MIN_ROWS` passages or more are searched by BM25 in this process's memory instead
+        (:mod:`truthgraph.lexical_index`), their postings built when the corpus's generation changes; the lists of
+        several corpora are merged a rank at a time.
         """
+        wanted = list(dict.fromkeys(corpora))
         with self.engine.connect() as conn:
-            _states(conn, list(corpora))
-            hits = lexical_search(conn, query, list(corpora), k, title_weight=self.title_weight)
-        return [Hit(key=key, score=score) for key, score in hits]
+            sizes = _sizes(conn, wanted)
+            large = [name for name in wanted if sizes[name][1] >= LEXICAL_INDEX_MIN_ROWS]
+            small = [name for name in wanted if name not in large]
+            lists = [[Hit(key=key, score=score) for key, score in
+                      lexical_search(conn, query, small, k, title_weight=self.title_weight)]] if small else []
+            for name in large:
+                lists.append(self._lexical_index(conn, name, sizes[name][0]).search(query, k))
+        return _interleave(lists, k)
 
     @database_errors
     def vectors(self, corpora: Sequence[str], embedder: str) -> VectorIndex:
@@ -286,8 +353,7 @@ class EvidenceStore:
         wanted = list(corpora)
         with self._cache_lock:
             cached_names = list(self._vector_cache)
-        keys: list[np.ndarray] = []
-        matrices: list[np.ndarray] = []
+        parts: list[_CachedVectors] = []
         with self.engine.connect() as conn:
             states = _states(conn, wanted, also=cached_names)
             self._evict(states)
@@ -301,22 +367,28 @@ class EvidenceStore:
                     cached = _load_vectors(conn, name, generation)
                     with self._cache_lock:
                         self._vector_cache[name] = cached
-                keys.append(cached.keys)
-                matrices.append(cached.matrix)
-        if not keys:
-            return VectorIndex(np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32))
-        if len(keys) == 1:
-            return VectorIndex(keys[0], matrices[0])
-        return VectorIndex(np.concatenate(keys), np.concatenate(matrices))
+                parts.append(cached)
+        return VectorIndex(tuple(part for part in parts if len(part.keys)))
 
     # -- internals ---------------------------------------------------------------------------------------------
 
-    def _evict(self, states: Mapping[str, tuple[str, str | None]]) -> None:
-        """Forget cached vectors whose corpus is gone or has another generation now."""
+    def _lexical_index(self, conn: Connection, name: str, generation: str) -> _CachedPostings:
+        """The in-memory lexical index of a large corpus at its current generation (built when it changed)."""
         with self._cache_lock:
-            for name, cached in list(self._vector_cache.items()):
-                if name not in states or states[name][0] != cached.generation:
-                    del self._vector_cache[name]
+            cached = self._postings_cache.get(name)
+        if cached is None or cached.generation != generation:
+            cached = _load_postings(conn, name, generation)
+            with self._cache_lock:
+                self._postings_cache[name] = cached
+        return cached
+
+    def _evict(self, states: Mapping[str, tuple[str, str | None]]) -> None:
+        """Forget cached vectors and postings whose corpus is gone or has another generation now."""
+        with self._cache_lock:
+            for cache in (self._vector_cache, self._postings_cache):
+                for name, cached in list(cache.items()):
+                    if name not in states or states[name][0] != cached.generation:
+                        del cache[name]
 
     @contextmanager
     def _write(self, corpus: str) -> Iterator[Connection]:
@@ -373,6 +445,44 @@ def _states(conn: Connection, names: list[str], *, also: Sequence[str] = ()) -> 
     return states
 
 
+def _sizes(conn: Connection, names: list[str]) -> dict[str, tuple[str, int]]:
+    """``{name: (generation, passage count)}`` of ``names`` (CorpusNotFound for the first missing)."""
+    if not names:
+        return {}
+    query = select(corpora.c.name, corpora.c.generation, corpora.c.passage_count)
+    query = query.where(corpora.c.name.in_(bindparam("names", expanding=True)))
+    sizes = {name: (generation, int(count)) for name, generation, count in conn.execute(query, {"names": names})}
+    for name in names:
+        if name not in sizes:
+            raise CorpusNotFound(name)
+    return sizes
+
+
+def _interleave(lists: list[list[Hit]], k: int) -> list[Hit]:
+    """The first ``k`` hits of ranked lists taken a rank at a time (their scores need not be comparable)."""
+    if len(lists) == 1:
+        return lists[0][:k]
+    merged = [hit for rank in zip_longest(*lists) for hit in rank if hit is not None]
+    return merged[:k]
+
+
+def _load_postings(conn: Connection, name: str, generation: str) -> _CachedPostings:
+    """The lexical index of one corpus's passages, read in batches."""
+    query = select(passages.c.key, passages.c.title, passages.c.text).where(passages.c.corpus == name)
+    keys: list[int] = []
+    titles: list[str] = []
+    texts: list[str] = []
+    result = conn.execution_options(stream_results=True, yield_per=VECTOR_ROWS_PER_FETCH).execute(
+        query.order_by(passages.c.key)
+    )
+    for rows in result.partitions():
+        for key, title, body in rows:
+            keys.append(key)
+            titles.append(title)
+            texts.append(body)
+    return _CachedPostings(generation, np.asarray(keys, dtype=np.int64), LexicalIndex.build(titles, texts))
+
+
 def _load_vectors(conn: Connection, name: str, generation: str) -> _CachedVectors:
     """Keys and float32 matrix of one corpus's stored vectors, read in batches."""
     query = (
@@ -389,7 +499,11 @@ def _load_vectors(conn: Connection, name: str, generation: str) -> _CachedVector
     if not keys:
         return _CachedVectors(generation, np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32))
     matrix = np.concatenate(halves).astype(np.float32) if len(halves) > 1 else halves[0].astype(np.float32)
-    return _CachedVectors(generation, np.concatenate(keys), matrix)
+    all_keys = np.concatenate(keys)
+    if len(all_keys) < IVF_MIN_ROWS:
+        return _CachedVectors(generation, all_keys, matrix)
+    ivf = InvertedFileIndex.build(matrix)
+    return _CachedVectors(generation, all_keys[ivf.order], matrix[ivf.order], ivf)
 
 
 def _upsert(dialect: str) -> Any:

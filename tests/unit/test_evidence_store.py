@@ -303,3 +303,36 @@ def test_processes_write_at_once(db, tmp_path):
     assert len(db.list_corpora()) == 16
     assert all(c.passage_count == 4 for c in db.list_corpora() if c.name != "geo")
     assert db.bm25_search("capital", ["geo"], 5)
+
+
+def test_a_large_corpus_is_searched_through_an_inverted_file_index(db, monkeypatch):
+    from truthgraph import evidence_store, vector_search
+
+    monkeypatch.setattr(evidence_store, "IVF_MIN_ROWS", 50)
+    monkeypatch.setattr(vector_search, "ROWS_PER_LIST", 4)
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(80, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    docs = [{"id": f"d{i}", "title": f"T{i}", "text": f"passage {i}"} for i in range(80)]
+    db.create_corpus("big", embedder="emb", passages=docs, vectors=vectors)
+    index = db.vectors(["big"], "emb")
+    assert index.parts[0].ivf is not None and len(index) == 80
+    [hit] = index.search(vectors[17], 1)
+    assert db.get_passages([hit.key])[0].id == "d17" and hit.score == pytest.approx(1.0, abs=1e-3)
+
+
+def test_a_large_corpus_is_searched_lexically_in_memory_and_follows_changes(db, other_worker, monkeypatch):
+    from truthgraph import evidence_store
+
+    monkeypatch.setattr(evidence_store, "LEXICAL_INDEX_MIN_ROWS", 3)
+    db.create_corpus("geo", passages=DOCS)
+    db.create_corpus("small", passages=[{"id": "s", "title": "Satellites", "text": "A satellite list."}])
+    [hit] = other_worker.bm25_search("satellite", ["geo"], 5)
+    assert other_worker.get_passages([hit.key])[0].id == "moon"
+    assert "geo" in other_worker._postings_cache  # searched in memory, not by FTS
+    both = other_worker.bm25_search("satellite", ["geo", "small"], 5)
+    assert sorted(p.id for p in other_worker.get_passages([h.key for h in both])) == ["moon", "s"]
+    db.create_corpus("geo", passages=DOCS[:1], if_exists="replace")
+    assert other_worker.bm25_search("satellite", ["geo"], 5) == []  # the next search sees the replacement
+    with pytest.raises(CorpusNotFound):
+        other_worker.bm25_search("satellite", ["nope"], 5)

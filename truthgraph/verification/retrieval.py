@@ -101,13 +101,7 @@ class HybridRetriever:
         if len(index) == 0 or n <= 0:
             return []
         query_vector = np.asarray(self.embedder.encode([query]), dtype=np.float32)[0]
-        # einsum runs in this thread; a BLAS matrix-vector product wakes a thread pool per call, which costs far more
-        # than the product itself when the cores are busy (e.g. with the embedder's own threads).
-        scores = np.einsum("ij,j->i", index.matrix, query_vector)
-        n = min(n, len(scores))
-        top = np.argpartition(-scores, n - 1)[:n]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [Hit(key=int(index.keys[i]), score=float(scores[i])) for i in top]
+        return index.search(query_vector, n)
 
 
 def fuse(
