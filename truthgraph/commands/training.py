@@ -37,6 +37,8 @@ def add_train_stance_command(subparsers: "argparse._SubParsersAction[argparse.Ar
     parser.add_argument("--corpus-pairs", action="store_true",
                         help="with --subject-pairs, also train on pairs made from the summaries themselves (titled "
                         "windows against their own sentences, swapped facts and other sentences of the page)")
+    parser.add_argument("--corpus-share", type=float, default=0.5,
+                        help="with --limit, the largest share of the run's pairs that --corpus-pairs may take")
     parser.add_argument("--wikipedia", type=Path, default=None,
                         help="the Wikipedia summaries file for --subject-pairs (default: the default corpus's source)")
     parser.set_defaults(func=_train_stance)
@@ -64,7 +66,8 @@ def _train_stance(args: argparse.Namespace, settings: Settings) -> int:
     run_train_stance(args.fever_train, args.snli_train, args.out, training, limit=args.limit,
                      init_from=args.init_from, negatives_per_claim=args.negatives_per_claim,
                      context=args.context_pairs, negation=args.negation_pairs, subject_pages=pages,
-                     corpus=args.corpus_pairs, log=lambda line: print(line, flush=True))
+                     corpus=args.corpus_pairs, corpus_share=args.corpus_share,
+                     log=lambda line: print(line, flush=True))
     print(f"stance model written to {args.out}", flush=True)
     return 0
 

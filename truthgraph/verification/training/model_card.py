@@ -147,6 +147,8 @@ def _extra_args(stats: dict[str, Any]) -> str:
         text += " --subject-pairs"
     if stats.get("corpus_pairs"):
         text += " --corpus-pairs"
+        if stats.get("corpus_share") not in (None, 0.5):
+            text += f" --corpus-share {stats['corpus_share']}"
     if stats.get("continued_from"):
         text += " --init-from PREVIOUS_OUT/checkpoint"
     return text

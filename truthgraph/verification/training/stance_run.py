@@ -45,6 +45,7 @@ def run_train_stance(
     negation: bool = False,
     subject_pages: Path | None = None,
     corpus: bool = False,
+    corpus_share: float = 0.5,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Train and export a stance model into ``out``; return the run statistics.
@@ -54,8 +55,8 @@ def run_train_stance(
     ``negation`` negated claims and evidence are added (see :mod:`.negation`); with ``subject_pages`` (a Wikipedia
     summaries file) the gold evidence gets page titles and other-subject, other-relation and exclusion pairs are
     added (see :mod:`.subject_pairs`), and with ``corpus`` too pairs made from the summaries themselves (see
-    :mod:`.corpus_pairs`). ``init_from`` is a checkpoint folder of an earlier run or an exported model
-    folder (its checkpoint is recovered first, see :mod:`.recover`).
+    :mod:`.corpus_pairs`; at most ``corpus_share`` of a limited run). ``init_from`` is a checkpoint folder of an
+    earlier run or an exported model folder (its checkpoint is recovered first, see :mod:`.recover`).
     """
     out.mkdir(parents=True, exist_ok=True)
     if init_from is not None and (init_from / "model.onnx").is_file():
@@ -69,9 +70,9 @@ def run_train_stance(
         subject = (other_subject_pairs(train_claims, index, per_claim=2, seed=settings.seed)
                    + other_relation_pairs(train_claims, index, per_claim=2, seed=settings.seed)
                    + exclusion_pairs(train_claims, index, seed=settings.seed))
-        if corpus:  # at most half of a limited run, so that FEVER and NLI keep their share
+        if corpus:  # at most corpus_share of a limited run, so that FEVER and NLI keep theirs
             made = corpus_pairs(index.pages, index, seed=settings.seed)
-            subject += subsample(made, None if limit is None else limit // 2, settings.seed)
+            subject += subsample(made, None if limit is None else int(limit * corpus_share), settings.seed)
     fever = claim_pairs(train_claims)
     found = distractors(train_claims, max(negatives_per_claim, 1))  # one search for neutral and context pairs
     neutral = neutral_pairs(train_claims, negatives_per_claim, found)
@@ -90,7 +91,8 @@ def run_train_stance(
                              "n_calibration": len(calibration),
                              "limit": limit, "negatives_per_claim": negatives_per_claim, "context": context,
                              "negation": negation, "subject_pairs": subject_pages is not None,
-                             "corpus_pairs": corpus and subject_pages is not None}
+                             "corpus_pairs": corpus and subject_pages is not None,
+                             "corpus_share": corpus_share if corpus else None}
     if init_from is not None:
         stats["continued_from"] = "an earlier train-stance checkpoint"
     stats.update(train_cross_encoder(pairs, out / "checkpoint", settings, log=log, init_from=init_from))
