@@ -366,3 +366,24 @@ def test_commands_parse_their_arguments() -> None:
     assert callable(args.func)
     args = parser.parse_args(["calibrate", "cal.jsonl", "--out", "calibration.json"])
     assert args.out == "calibration.json" and args.corpus is None and callable(args.func)
+
+
+def test_open_mode_and_calibrate_over_the_default_corpus(tmp_path: Path) -> None:
+    from truthgraph.verification.wikipedia import load_passages, source_path
+
+    corpus = load_passages(source_path())
+    chosen = [p for p in corpus if p.title in ("Eiffel Tower", "Moon", "Penguin", "Kenya", "Mars", "Paris")]
+    claims = [{"id": f"w-{i}", "claim": f"{p.title} is notable.", "label": SUP,
+               "evidence": [{"title": p.title, "text": p.text}]} for i, p in enumerate(chosen)]
+    path = tmp_path / "claims.jsonl"
+    path.write_text("".join(json.dumps(c) + "\n" for c in claims))
+    held = sum(drops_evidence(c["id"]) for c in claims)
+    report = evaluate(str(path), Models(KeywordStanceModel()), mode="open", default_corpus=True)
+    assert report["corpus"] == "the default Wikipedia corpus"
+    assert report["protocol"]["removed_passages"] == held
+    assert report["protocol"]["corpus_passages"] == len(corpus) - held
+    assert report["protocol"]["recall_claims"] == len(chosen) - held
+    fitted = calibrate(str(path), Models(KeywordStanceModel()), default_corpus=True)
+    assert fitted.info["corpus"] == "the default Wikipedia corpus"
+    with pytest.raises(InvalidInput):
+        evaluate(str(path), Models(KeywordStanceModel()), mode="open", default_corpus=True, corpus_path=str(path))

@@ -76,6 +76,11 @@ def add_calibrate_command(subparsers: argparse._SubParsersAction) -> None:
         help="open mode without --corpus: add the gold evidence of this claims file to the corpus, as distractors on "
         "the same topics (e.g. the training claims), so that retrieval meets what it meets in service",
     )
+    parser.add_argument(
+        "--default-corpus",
+        action="store_true",
+        help="open mode: retrieve from the default Wikipedia corpus (for claims its summaries decide)",
+    )
     parser.add_argument("--out", required=True, help="calibration.json to write (or update)")
     _add_common_options(parser)
     parser.set_defaults(func=calibrate_command)
@@ -111,6 +116,7 @@ def calibrate_command(args: argparse.Namespace, settings: Settings) -> int:
             corpus_path=args.corpus,
             distractors_path=args.distractors,
             limit=args.limit,
+            default_corpus=args.default_corpus,
         )
         calibrator = update_calibration(args.out, fitted, mode=args.mode)
     except TruthGraphError as error:

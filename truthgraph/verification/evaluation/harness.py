@@ -113,19 +113,22 @@ def calibrate(
     corpus_path: str | None = None,
     distractors_path: str | None = None,
     limit: int | None = None,
+    default_corpus: bool = False,
 ) -> Calibrator:
     """Fit thresholds and temperature on a calibration claims file, verified in ``mode``.
 
     Open mode fits the calibration of retrieved evidence, oracle mode that of given evidence (the claims' own). In
     open mode without a corpus file the corpus is the claims' gold evidence plus that of the ``distractors_path``
-    claims file, if given.
+    claims file, if given; with ``default_corpus`` it is the default Wikipedia corpus.
     """
     from .fitting import fit_on_outcomes
 
     if mode not in MODES:
         raise InvalidInput(f"mode must be one of {', '.join(MODES)}", field="mode")
-    if distractors_path and (corpus_path or mode != "open"):
+    if distractors_path and (corpus_path or default_corpus or mode != "open"):
         raise InvalidInput("distractors are for open mode without a corpus file", field="distractors")
+    if default_corpus and corpus_path:
+        raise InvalidInput("give a corpus file or the default corpus, not both", field="corpus")
     claims = _load(claims_path, limit)
     distractors = load_claims(distractors_path) if distractors_path else []
     info: dict[str, Any] = {
@@ -136,9 +139,15 @@ def calibrate(
     with _temporary_store() as store:
         pipeline = _pipeline(store, models, Calibrator())
         if mode == "open":
-            split = _index(store, models, claims, corpus_path, distractors)
+            if default_corpus:
+                split = _index_default_corpus(store, models, claims)
+            else:
+                split = _index(store, models, claims, corpus_path, distractors)
             run = _run_open(pipeline, claims, split)
-            info["corpus"] = Path(corpus_path).name if corpus_path else "gold evidence of the claims"
+            info["corpus"] = (
+                "the default Wikipedia corpus" if default_corpus
+                else Path(corpus_path).name if corpus_path else "gold evidence of the claims"
+            )
             if distractors_path:
                 info["corpus"] += f" and of {Path(distractors_path).name}"
             info["open_protocol"] = split.summary()
