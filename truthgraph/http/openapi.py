@@ -137,22 +137,23 @@ _VERDICT_EXAMPLE = {
     "task_id": _TASK_ID,
     "claim_text": "The Eiffel Tower is in Paris.",
     "verdict": "SUPPORTED",
-    "confidence": 0.93,
-    "probabilities": {"SUPPORTED": 0.93, "REFUTED": 0.02, "NOT_ENOUGH_INFO": 0.05},
+    "confidence": 0.4696,
+    "probabilities": {"SUPPORTED": 0.4696, "REFUTED": 0.2660, "NOT_ENOUGH_INFO": 0.2645},
     "evidence": [
         {
-            "passage_id": "wikipedia:Eiffel_Tower",
+            "passage_id": "Gustave Eiffel",
             "source": "wikipedia",
-            "title": "Eiffel Tower",
-            "text": "The Eiffel Tower is a wrought-iron lattice tower on the Champ de Mars in Paris, France.",
-            "retrieval_score": 12.4,
+            "title": "Gustave Eiffel",
+            "text": "He is best known for the Eiffel Tower, designed by his company and built for the 1889 Universal "
+            "Exposition in Paris, and his contribution to building the Statue of Liberty in New York.",
+            "retrieval_score": 0.0242,
             "stance": "entails",
-            "stance_probabilities": {"entails": 0.95, "contradicts": 0.01, "neutral": 0.04},
+            "stance_probabilities": {"entails": 0.978, "contradicts": 0.0185, "neutral": 0.0034},
         }
     ],
-    "timings_ms": {"retrieve": 35.2, "stance": 81.7, "aggregate": 0.4},
-    "model": "default",
-    "verified_at": "2025-01-15T10:00:02.310Z",
+    "timings_ms": {"retrieval": 229.7, "stance": 918.5, "aggregation": 1.2, "total": 1159.7},
+    "model": "minilm-stance-v1",
+    "verified_at": "2026-11-30T23:06:31.569Z",
 }
 
 
