@@ -94,7 +94,9 @@ class Service:
         assert self.api is not None and self.api.poll() is None, f"gunicorn exited: see {self.log_dir}"
         try:
             return requests.get(f"{self.url}/healthz", timeout=1).status_code == 200
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
+            # gunicorn's arbiter accepts connections before a worker has imported the app; on a busy machine the
+            # first answer can take longer than the probe waits, which is not yet healthy rather than broken
             return False
 
     def start_worker(self, *, wait_ready: bool = True, **overrides: str) -> subprocess.Popen:
