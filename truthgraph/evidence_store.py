@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import uuid
 import zlib
+from functools import partial
 from itertools import zip_longest
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -340,7 +341,10 @@ class EvidenceStore:
             lists = [[Hit(key=key, score=score) for key, score in
                       lexical_search(conn, query, small, k, title_weight=self.title_weight)]] if small else []
             for name in large:
-                lists.append(self._lexical_index(conn, name, sizes[name][0]).search(query, k))
+                generation = sizes[name][0]
+                postings = self._cached(self._postings_cache, name, generation,
+                                        partial(_load_postings, conn, name, generation))
+                lists.append(postings.search(query, k))
         return _interleave(lists, k)
 
     @database_errors
@@ -361,25 +365,20 @@ class EvidenceStore:
                 generation, corpus_embedder = states[name]
                 if corpus_embedder != embedder:
                     continue
-                with self._cache_lock:
-                    cached = self._vector_cache.get(name)
-                if cached is None or cached.generation != generation:
-                    cached = _load_vectors(conn, name, generation)
-                    with self._cache_lock:
-                        self._vector_cache[name] = cached
-                parts.append(cached)
+                parts.append(self._cached(self._vector_cache, name, generation,
+                                          partial(_load_vectors, conn, name, generation)))
         return VectorIndex(tuple(part for part in parts if len(part.keys)))
 
     # -- internals ---------------------------------------------------------------------------------------------
 
-    def _lexical_index(self, conn: Connection, name: str, generation: str) -> _CachedPostings:
-        """The in-memory lexical index of a large corpus at its current generation (built when it changed)."""
+    def _cached(self, cache: dict[str, Any], name: str, generation: str, load: Callable[[], Any]) -> Any:
+        """``cache[name]`` when it was read at ``generation``, else what ``load()`` reads, kept in the cache."""
         with self._cache_lock:
-            cached = self._postings_cache.get(name)
+            cached = cache.get(name)
         if cached is None or cached.generation != generation:
-            cached = _load_postings(conn, name, generation)
+            cached = load()
             with self._cache_lock:
-                self._postings_cache[name] = cached
+                cache[name] = cached
         return cached
 
     def _evict(self, states: Mapping[str, tuple[str, str | None]]) -> None:
@@ -430,32 +429,30 @@ def _exists(conn: Connection, name: str) -> bool:
     return conn.execute(select(corpora.c.name).where(corpora.c.name == name)).first() is not None
 
 
-def _states(conn: Connection, names: list[str], *, also: Sequence[str] = ()) -> dict[str, tuple[str, str | None]]:
-    """``{name: (generation, embedder)}`` of ``names`` (CorpusNotFound for the first missing) and of those of
-    ``also`` that exist."""
+def _corpus_rows(conn: Connection, column: Any, names: list[str], also: Sequence[str] = ()) -> dict[str, tuple]:
+    """``{name: (generation, column)}`` of ``names`` (CorpusNotFound for the first missing) and of those of ``also``
+    that exist."""
     wanted = list(dict.fromkeys([*names, *also]))
     if not wanted:
         return {}
-    query = select(corpora.c.name, corpora.c.generation, corpora.c.embedder)
+    query = select(corpora.c.name, corpora.c.generation, column)
     query = query.where(corpora.c.name.in_(bindparam("names", expanding=True)))
-    states = {name: (generation, embedder) for name, generation, embedder in conn.execute(query, {"names": wanted})}
+    rows = {name: (generation, value) for name, generation, value in conn.execute(query, {"names": wanted})}
     for name in names:
-        if name not in states:
+        if name not in rows:
             raise CorpusNotFound(name)
-    return states
+    return rows
+
+
+def _states(conn: Connection, names: list[str], *, also: Sequence[str] = ()) -> dict[str, tuple[str, str | None]]:
+    """``{name: (generation, embedder)}`` of ``names`` (CorpusNotFound for the first missing) and of those of
+    ``also`` that exist."""
+    return _corpus_rows(conn, corpora.c.embedder, names, also)
 
 
 def _sizes(conn: Connection, names: list[str]) -> dict[str, tuple[str, int]]:
     """``{name: (generation, passage count)}`` of ``names`` (CorpusNotFound for the first missing)."""
-    if not names:
-        return {}
-    query = select(corpora.c.name, corpora.c.generation, corpora.c.passage_count)
-    query = query.where(corpora.c.name.in_(bindparam("names", expanding=True)))
-    sizes = {name: (generation, int(count)) for name, generation, count in conn.execute(query, {"names": names})}
-    for name in names:
-        if name not in sizes:
-            raise CorpusNotFound(name)
-    return sizes
+    return _corpus_rows(conn, corpora.c.passage_count, names)
 
 
 def _interleave(lists: list[list[Hit]], k: int) -> list[Hit]:

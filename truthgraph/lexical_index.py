@@ -31,15 +31,10 @@ K1, B = 1.2, 0.75
 TITLE_WEIGHT = 2
 #: Most postings of one term a query reads (its highest-weight ones).
 MAX_POSTINGS = 50_000
-_WORD = re.compile(r"\w+", re.UNICODE)
 #: Separates passages in the one string a batch of them is tokenized from (not a word character).
 _SEPARATOR = "\x1f"
 _TOKEN = re.compile(r"\w+|\x1f", re.UNICODE)
 _STOP_HASHES = np.array(sorted(hash(w) for w in STOPWORDS), dtype=np.int64)
-
-
-def _term_hashes(text: str) -> list[int]:
-    return [hash(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
 
 
 def _tokens(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -102,7 +97,7 @@ class LexicalIndex:
 
     def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` best rows for free text ``query``: ``(rows, scores)``, best first (none without a known term)."""
-        wanted = np.array(sorted(set(_term_hashes(query))), dtype=np.int64)
+        wanted = np.unique(_tokens([query])[0])
         if not len(wanted) or not len(self.terms) or k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         at = np.searchsorted(self.terms, wanted)

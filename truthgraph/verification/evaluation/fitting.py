@@ -48,23 +48,26 @@ def rule_scores(outcomes: Sequence[ClaimOutcome]) -> tuple[np.ndarray, np.ndarra
     )
 
 
-def subject_scores(outcomes: Sequence[ClaimOutcome], weight: float) -> tuple[np.ndarray, np.ndarray]:
-    """Each claim's support and refutation scores with sentences not about its subject scaled by ``weight``.
+def off_subject_evidence(outcomes: Sequence[ClaimOutcome]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each claim's judged stance probabilities and which of its sentences are not about its subject.
 
     Read from the verdicts' evidence, which must hold every judged sentence.
     """
-    support, refute = [], []
+    judged = []
     for o in outcomes:
-        evidence = o.verdict.evidence
-        if not evidence:
-            support.append(0.0)
-            refute.append(0.0)
-            continue
         keys = subject_keys(o.claim.claim)
-        off = ~np.array([about_subject(keys, e.title, e.text) for e in evidence])
-        scaled = scale_off_subject(stance_matrix(evidence), off, weight)
-        support.append(float(scaled[:, 0].max()))
-        refute.append(float(scaled[:, 1].max()))
+        off = np.array([not about_subject(keys, e.title, e.text) for e in o.verdict.evidence], dtype=bool)
+        judged.append((stance_matrix(o.verdict.evidence), off))
+    return judged
+
+
+def subject_scores(judged: Sequence[tuple[np.ndarray, np.ndarray]], weight: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each claim's support and refutation scores with sentences not about its subject scaled by ``weight``."""
+    support, refute = [], []
+    for probs, off in judged:
+        scaled = scale_off_subject(probs, off, weight)
+        support.append(float(scaled[:, 0].max()) if len(scaled) else 0.0)
+        refute.append(float(scaled[:, 1].max()) if len(scaled) else 0.0)
     return np.asarray(support), np.asarray(refute)
 
 
@@ -76,10 +79,11 @@ def fit_on_outcomes(outcomes: Sequence[ClaimOutcome], *, info: Mapping[str, Any]
     the one with the lowest negative log-likelihood kept.
     """
     labels = [o.expected for o in outcomes]
+    judged = off_subject_evidence(outcomes)
     tried: dict[str, float] = {}
     best: tuple[float, float, np.ndarray, np.ndarray] | None = None
     for weight in OFF_SUBJECT_WEIGHTS:
-        support, refute = subject_scores(outcomes, weight) if weight != 1.0 else rule_scores(outcomes)
+        support, refute = subject_scores(judged, weight) if weight != 1.0 else rule_scores(outcomes)
         t_s, t_r, temperature = fit_rule(support, refute, labels)
         nll = negative_log_likelihood(verdict_logits(support, refute, t_s, t_r), labels, temperature)
         tried[f"{weight:g}"] = nll
@@ -87,9 +91,8 @@ def fit_on_outcomes(outcomes: Sequence[ClaimOutcome], *, info: Mapping[str, Any]
             best = (nll, weight, support, refute)
     assert best is not None
     _, weight, support, refute = best
-    fitted = fit_calibrator(support, refute, labels, info={**(info or {}), "off_subject_nll": tried})
-    fitted.off_subject_weight = weight
-    return fitted
+    return fit_calibrator(support, refute, labels, info={**(info or {}), "off_subject_nll": tried},
+                          off_subject_weight=weight)
 
 
 def label_indices(labels: Sequence[Label | str] | np.ndarray) -> np.ndarray:
@@ -193,6 +196,7 @@ def fit_calibrator(
     *,
     bins: int = DEFAULT_ECE_BINS,
     info: Mapping[str, Any] | None = None,
+    off_subject_weight: float = DEFAULT_OFF_SUBJECT_WEIGHT,
 ) -> Calibrator:
     """Fit thresholds and temperature to the per-claim support and refutation scores of a calibration split.
 
@@ -228,5 +232,6 @@ def fit_calibrator(
         temperature=temperature,
         support_threshold=t_s,
         refute_threshold=t_r,
+        off_subject_weight=off_subject_weight,
         info={**(info or {}), "fit": fit},
     )

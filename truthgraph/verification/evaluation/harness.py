@@ -87,18 +87,10 @@ def evaluate(
         pipeline = _pipeline(store, models, models.calibrator)
         if mode == "open":
             started = time.perf_counter()
-            if default_corpus:
-                if corpus_path:
-                    raise InvalidInput("give a corpus file or the default corpus, not both", field="corpus")
-                split = _index_default_corpus(store, models, claims)
-            else:
-                split = _index(store, models, claims, corpus_path)
+            split = _index(store, models, claims, corpus_path, default_corpus=default_corpus)
             timings["index"] = time.perf_counter() - started
             run = _run_open(pipeline, claims, split)
-            extra["corpus"] = (
-                "the default Wikipedia corpus" if default_corpus
-                else Path(corpus_path).name if corpus_path else "gold evidence of the claims"
-            )
+            extra["corpus"] = _corpus_name(corpus_path, default_corpus)
             extra["protocol"] = split.summary()
         else:
             run = run_oracle(pipeline, claims, wrap=_progress_bar)
@@ -127,8 +119,6 @@ def calibrate(
         raise InvalidInput(f"mode must be one of {', '.join(MODES)}", field="mode")
     if distractors_path and (corpus_path or default_corpus or mode != "open"):
         raise InvalidInput("distractors are for open mode without a corpus file", field="distractors")
-    if default_corpus and corpus_path:
-        raise InvalidInput("give a corpus file or the default corpus, not both", field="corpus")
     claims = _load(claims_path, limit)
     distractors = load_claims(distractors_path) if distractors_path else []
     info: dict[str, Any] = {
@@ -139,15 +129,9 @@ def calibrate(
     with _temporary_store() as store:
         pipeline = _pipeline(store, models, Calibrator())
         if mode == "open":
-            if default_corpus:
-                split = _index_default_corpus(store, models, claims)
-            else:
-                split = _index(store, models, claims, corpus_path, distractors)
+            split = _index(store, models, claims, corpus_path, distractors, default_corpus=default_corpus)
             run = _run_open(pipeline, claims, split)
-            info["corpus"] = (
-                "the default Wikipedia corpus" if default_corpus
-                else Path(corpus_path).name if corpus_path else "gold evidence of the claims"
-            )
+            info["corpus"] = _corpus_name(corpus_path, default_corpus)
             if distractors_path:
                 info["corpus"] += f" and of {Path(distractors_path).name}"
             info["open_protocol"] = split.summary()
@@ -212,16 +196,30 @@ def _index(
     claims: list[ClaimRecord],
     corpus_path: str | None,
     distractors: Sequence[ClaimRecord] = (),
+    *,
+    default_corpus: bool = False,
 ) -> OpenSplit:
     """Apply the open-mode protocol and load what is left of the corpus into the store.
 
-    Without a corpus file the corpus is the gold evidence of the claims and of the distractor claims.
+    The corpus is the corpus file, the default Wikipedia corpus (``default_corpus``), or else the gold evidence of the
+    claims and of the distractor claims.
     """
+    if default_corpus:
+        if corpus_path:
+            raise InvalidInput("give a corpus file or the default corpus, not both", field="corpus")
+        return _index_default_corpus(store, models, claims)
     corpus: list[Passage] = read_jsonl(corpus_path) if corpus_path else corpus_from_claims([*claims, *distractors])
     split = open_split(claims, corpus)
     print(f"indexing {len(split.passages)} passages", file=sys.stderr, flush=True)
     ingest_documents(store, models.embedder, EVAL_CORPUS, split.passages)
     return split
+
+
+def _corpus_name(corpus_path: str | None, default_corpus: bool) -> str:
+    """What an open-mode run retrieved from, for reports."""
+    if default_corpus:
+        return "the default Wikipedia corpus"
+    return Path(corpus_path).name if corpus_path else "gold evidence of the claims"
 
 
 def _index_default_corpus(store: EvidenceStore, models: Models, claims: list[ClaimRecord]) -> OpenSplit:
