@@ -53,6 +53,9 @@ DEFAULT_TITLE_WEIGHT = 2.0
 KEYS_PER_QUERY = 500
 #: Rows fetched at a time when reading a corpus's vectors (the database streams them).
 VECTOR_ROWS_PER_FETCH = 10_000
+#: Time a whole-corpus read (vectors, postings) may take on PostgreSQL, in milliseconds; requests keep the engine's
+#: shorter per-statement timeout.
+BULK_READ_TIMEOUT_MS = 600_000
 #: PostgreSQL advisory locks of corpus writes: this class, and a hash of the corpus name (the two-key form, whose
 #: keys never meet the one-key lock migrations hold).
 CORPUS_LOCK_CLASS = 7_270_002
@@ -463,40 +466,61 @@ def _interleave(lists: list[list[Hit]], k: int) -> list[Hit]:
     return merged[:k]
 
 
+def _stream(conn: Connection, query: Any) -> Iterator[Sequence[Any]]:
+    """The rows of a whole-corpus read, a batch at a time, with no sort asked of the database.
+
+    On PostgreSQL the read may outlast the per-statement timeout that bounds a request's queries (a million rows take
+    tens of seconds on a busy machine, more when the planner's statistics are stale after a bulk load), so the
+    transaction's timeout is raised to :data:`BULK_READ_TIMEOUT_MS` first.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"SET LOCAL statement_timeout = {BULK_READ_TIMEOUT_MS}"))
+    result = conn.execution_options(stream_results=True, yield_per=VECTOR_ROWS_PER_FETCH).execute(query)
+    yield from result.partitions()
+
+
+def _key_order(keys: np.ndarray) -> np.ndarray | None:
+    """The permutation that sorts ``keys``, or None when they are sorted already (rows usually come in key order)."""
+    if len(keys) < 2 or bool(np.all(keys[1:] > keys[:-1])):
+        return None
+    return np.argsort(keys, kind="stable")
+
+
 def _load_postings(conn: Connection, name: str, generation: str) -> _CachedPostings:
-    """The lexical index of one corpus's passages, read in batches."""
+    """The lexical index of one corpus's passages (rows in key order, whatever order the database read them in)."""
     query = select(passages.c.key, passages.c.title, passages.c.text).where(passages.c.corpus == name)
     keys: list[int] = []
     titles: list[str] = []
     texts: list[str] = []
-    result = conn.execution_options(stream_results=True, yield_per=VECTOR_ROWS_PER_FETCH).execute(
-        query.order_by(passages.c.key)
-    )
-    for rows in result.partitions():
+    for rows in _stream(conn, query):
         for key, title, body in rows:
             keys.append(key)
             titles.append(title)
             texts.append(body)
-    return _CachedPostings(generation, np.asarray(keys, dtype=np.int64), LexicalIndex.build(titles, texts))
+    all_keys = np.asarray(keys, dtype=np.int64)
+    order = _key_order(all_keys)
+    if order is not None:
+        all_keys = all_keys[order]
+        titles = [titles[i] for i in order]
+        texts = [texts[i] for i in order]
+    return _CachedPostings(generation, all_keys, LexicalIndex.build(titles, texts))
 
 
 def _load_vectors(conn: Connection, name: str, generation: str) -> _CachedVectors:
-    """Keys and float32 matrix of one corpus's stored vectors, read in batches."""
-    query = (
-        select(passages.c.key, passages.c.vector)
-        .where(passages.c.corpus == name, passages.c.vector.is_not(None))
-        .order_by(passages.c.key)
-    )
+    """Keys and float32 matrix of one corpus's stored vectors in key order, read in batches."""
+    query = select(passages.c.key, passages.c.vector).where(passages.c.corpus == name, passages.c.vector.is_not(None))
     keys: list[np.ndarray] = []
     halves: list[np.ndarray] = []
-    result = conn.execution_options(stream_results=True, yield_per=VECTOR_ROWS_PER_FETCH).execute(query)
-    for rows in result.partitions():
+    for rows in _stream(conn, query):
         keys.append(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
         halves.append(np.frombuffer(b"".join(r[1] for r in rows), dtype=VECTOR_DTYPE).reshape(len(rows), -1))
     if not keys:
         return _CachedVectors(generation, np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32))
     matrix = np.concatenate(halves).astype(np.float32) if len(halves) > 1 else halves[0].astype(np.float32)
     all_keys = np.concatenate(keys)
+    order = _key_order(all_keys)
+    if order is not None:
+        all_keys, matrix = all_keys[order], matrix[order]
     if len(all_keys) < IVF_MIN_ROWS:
         return _CachedVectors(generation, all_keys, matrix)
     ivf = InvertedFileIndex.build(matrix)

@@ -336,3 +336,13 @@ def test_a_large_corpus_is_searched_lexically_in_memory_and_follows_changes(db, 
     assert other_worker.bm25_search("satellite", ["geo"], 5) == []  # the next search sees the replacement
     with pytest.raises(CorpusNotFound):
         other_worker.bm25_search("satellite", ["nope"], 5)
+
+
+def test_whole_corpus_reads_are_put_in_key_order() -> None:
+    """The database is asked for no sort (a million-row sort can outlast a statement); the store sorts the keys."""
+    from truthgraph.evidence_store import _key_order
+
+    assert _key_order(np.array([3, 5, 9], dtype=np.int64)) is None  # the usual case: no copy is made
+    assert _key_order(np.array([], dtype=np.int64)) is None
+    keys = np.array([7, 2, 9, 4], dtype=np.int64)
+    assert keys[_key_order(keys)].tolist() == [2, 4, 7, 9]
