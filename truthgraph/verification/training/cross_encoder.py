@@ -1,4 +1,4 @@
-"""Fine-tuning of a 3-way MiniLM cross-encoder on stance pairs (torch, CPU)."""
+"""Fine-tuning of a 3-way cross-encoder (MiniLM or MPNet) on stance pairs (torch, CPU)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ...domain import STANCE_ORDER
-from .base_model import minilm_dir
+from .base_model import base_dir
 from .data import StancePair
 
 #: Batches are formed within chunks of this many batches, sorted by length (less padding, still shuffled).
@@ -31,6 +31,7 @@ class TrainSettings:
     weight_decay: float = 0.01
     warmup_ratio: float = 0.1
     threads: int = 2
+    base: str = "minilm"
 
 
 def length_bucketed_batches(lengths: Sequence[int], batch_size: int, rng: random.Random) -> list[list[int]]:
@@ -53,7 +54,8 @@ def train_cross_encoder(
     log: Callable[[str], None] = print,
     init_from: Path | None = None,
 ) -> dict[str, Any]:
-    """Fine-tune MiniLM (or the 3-way checkpoint ``init_from``) on ``pairs``, save it to ``checkpoint``; return statistics."""
+    """Fine-tune the base model (or the 3-way checkpoint ``init_from``) on ``pairs``, save it to ``checkpoint``; return
+    statistics."""
     import numpy as np
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
@@ -63,7 +65,7 @@ def train_cross_encoder(
     np.random.seed(settings.seed)
     torch.manual_seed(settings.seed)
 
-    source = minilm_dir()
+    source = base_dir(settings.base)
     labels = [s.value for s in STANCE_ORDER]
     # Local folders read with local_files_only=True: nothing is downloaded (bandit B615 does not apply).
     tokenizer = AutoTokenizer.from_pretrained(str(source), local_files_only=True)  # nosec B615
@@ -81,6 +83,7 @@ def train_cross_encoder(
         truncation="longest_first",
         max_length=settings.max_length,
     )
+    inputs = [key for key in ("input_ids", "attention_mask", "token_type_ids") if key in encoded]
     targets = [STANCE_ORDER.index(p.stance) for p in pairs]
     lengths = [len(ids) for ids in encoded["input_ids"]]
 
@@ -101,7 +104,7 @@ def train_cross_encoder(
     for epoch in range(settings.epochs):
         for batch in length_bucketed_batches(lengths, settings.batch_size, rng):
             features = tokenizer.pad(
-                {key: [encoded[key][i] for i in batch] for key in ("input_ids", "attention_mask", "token_type_ids")},
+                {key: [encoded[key][i] for i in batch] for key in inputs},
                 return_tensors="pt",
             )
             logits = model(**features).logits

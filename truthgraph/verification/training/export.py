@@ -10,18 +10,25 @@ from typing import Any
 
 from ...domain import STANCE_ORDER
 from ..onnx_weights import store_fp16
-from .base_model import minilm_dir
+from .base_model import BASE_NAMES, minilm_dir
 
 #: ONNX opset of exported models.
 OPSET = 17
 _INPUTS = ["input_ids", "attention_mask", "token_type_ids"]
 
 
+def model_inputs(model: Any) -> list[str]:
+    """The inputs of ``model``'s graph: BERT-style models read token types, MPNet (no token-type embedding) does not."""
+    return _INPUTS if getattr(model.config, "type_vocab_size", 0) else _INPUTS[:2]
+
+
 def export_onnx(model: Any, output_name: str, target: Path) -> None:
-    """Trace a BERT-style ``model`` (eval mode) to ONNX at ``target`` with dynamic batch and sequence axes."""
+    """Trace a BERT- or MPNet-style ``model`` (eval mode) to ONNX at ``target`` with dynamic batch and sequence
+    axes."""
     import torch
 
     model.eval()
+    names = model_inputs(model)
     example = {
         "input_ids": torch.tensor([[101, 2023, 2003, 102, 2009, 102], [101, 2023, 102, 2009, 102, 0]]),
         "attention_mask": torch.tensor([[1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 0]]),
@@ -33,19 +40,18 @@ def export_onnx(model: Any, output_name: str, target: Path) -> None:
             super().__init__()
             self.inner = inner
 
-        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-            out = self.inner(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
-            return out[0]
+        def forward(self, *features: Any) -> Any:
+            return self.inner(**dict(zip(names, features)))[0]
 
-    axes = {name: {0: "batch", 1: "sequence"} for name in _INPUTS}
+    axes = {name: {0: "batch", 1: "sequence"} for name in names}
     axes[output_name] = {0: "batch", 1: "sequence"} if output_name == "last_hidden_state" else {0: "batch"}
     with tempfile.TemporaryDirectory() as tmp, torch.no_grad():
         raw = Path(tmp) / "model.fp32.onnx"
         torch.onnx.export(
             _Wrapper(model),
-            (example["input_ids"], example["attention_mask"], example["token_type_ids"]),
+            tuple(example[name] for name in names),
             str(raw),
-            input_names=_INPUTS,
+            input_names=names,
             output_names=[output_name],
             dynamic_axes=axes,
             opset_version=OPSET,
@@ -89,7 +95,9 @@ def export_embedder(out: Path) -> Path:
     return out
 
 
-def export_stance(checkpoint: Path, out: Path, *, max_length: int, name: str, version: str) -> Path:
+def export_stance(
+    checkpoint: Path, out: Path, *, max_length: int, name: str, version: str, base_model: str = BASE_NAMES["minilm"]
+) -> Path:
     """Export a fine-tuned 3-way cross-encoder checkpoint to ``out`` as an ONNX stance model folder."""
     from transformers import AutoModelForSequenceClassification
 
@@ -105,7 +113,7 @@ def export_stance(checkpoint: Path, out: Path, *, max_length: int, name: str, ve
     config = {
         "name": name,
         "version": version,
-        "base_model": "sentence-transformers/all-MiniLM-L6-v2",
+        "base_model": base_model,
         "labels": labels,
         "id2label": {str(i): label for i, label in enumerate(labels)},
         "max_length": max_length,

