@@ -275,6 +275,23 @@ def test_end_to_end_oracle_with_the_real_pipeline_and_a_fake_stance_model(tmp_pa
     assert set(report["timings"]["per_claim_mean_ms"]) == {"stance", "aggregation", "total"}
 
 
+def test_outcomes_file_says_what_each_claim_got_and_on_what_evidence(tmp_path: Path) -> None:
+    claims_path, corpus_path = _write_dataset(tmp_path, n=6)
+    out = tmp_path / "outcomes.jsonl"
+    report = evaluate(str(claims_path), Models(KeywordStanceModel()), mode="oracle", outcomes_path=out)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in rows] == [f"t-{i}" for i in range(6)]
+    assert sum(r["correct"] for r in rows) == round(report["label_accuracy"] * 6)
+    refuted = rows[1]
+    assert (refuted["expected"], refuted["verdict"]) == (REF, REF) and "retrieved" not in refuted
+    assert refuted["evidence"][0]["title"] == "Town1" and refuted["evidence"][0]["stance"] == "contradicts"
+    assert set(refuted["evidence"][0]["probabilities"]) == {"entails", "contradicts", "neutral"}
+    evaluate(str(claims_path), Models(KeywordStanceModel()), mode="open", corpus_path=str(corpus_path),
+             outcomes_path=out)
+    opened = [json.loads(line) for line in out.read_text().splitlines()]
+    assert any(r.get("retrieved") for r in opened)  # open mode also says what was retrieved and what was gold
+
+
 def test_oracle_mode_applies_and_reports_the_given_evidence_calibration(tmp_path: Path) -> None:
     claims_path, _ = _write_dataset(tmp_path)
     given = Calibrator(temperature=3.0, support_threshold=0.001, refute_threshold=0.001)
@@ -359,10 +376,11 @@ def test_commands_parse_their_arguments() -> None:
     commands = parser.add_subparsers(dest="command")
     add_eval_command(commands)
     add_calibrate_command(commands)
-    argv = ["eval", "c.jsonl", "--mode", "open", "--corpus", "k.jsonl", "--json", "o.json", "--limit", "5"]
+    argv = ["eval", "c.jsonl", "--mode", "open", "--corpus", "k.jsonl", "--json", "o.json", "--limit", "5",
+            "--outcomes", "x.jsonl"]
     args = parser.parse_args(argv)
     assert (args.claims, args.mode, args.corpus) == ("c.jsonl", "open", "k.jsonl")
-    assert (args.json_out, args.limit) == ("o.json", 5)
+    assert (args.json_out, args.limit, args.outcomes) == ("o.json", 5, "x.jsonl")
     assert callable(args.func)
     args = parser.parse_args(["calibrate", "cal.jsonl", "--out", "calibration.json"])
     assert args.out == "calibration.json" and args.corpus is None and callable(args.func)

@@ -41,6 +41,9 @@ def add_eval_command(subparsers: argparse._SubParsersAction) -> None:
         "hashed third held back)",
     )
     parser.add_argument("--json", dest="json_out", metavar="OUT", help="also write the report as JSON to OUT")
+    parser.add_argument("--outcomes", metavar="OUT",
+                        help="also write each claim's outcome to OUT (JSON Lines: expected and given verdict, "
+                        "confidence, the most decisive evidence with its stance probabilities)")
     _add_common_options(parser)
     parser.add_argument(
         "--calibration", metavar="FILE", help="calibration.json to apply (default: the stance model's own, if any)"
@@ -95,7 +98,7 @@ def eval_command(args: argparse.Namespace, settings: Settings) -> int:
         if args.calibration:
             models = replace(models, calibrator=Calibrator.load(args.calibration))
         report = evaluate(args.claims, models, mode=args.mode, corpus_path=args.corpus, limit=args.limit,
-                          default_corpus=args.default_corpus)
+                          default_corpus=args.default_corpus, outcomes_path=args.outcomes)
     except TruthGraphError as error:
         print(f"truthgraph eval: {error}", file=sys.stderr)
         return 2 if isinstance(error, InvalidInput) else 1

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 import time
@@ -66,11 +67,13 @@ def evaluate(
     corpus_path: str | None = None,
     limit: int | None = None,
     default_corpus: bool = False,
+    outcomes_path: str | Path | None = None,
 ) -> dict[str, Any]:
     """Evaluate a claims file in oracle or open mode and return the report (see :mod:`.report`).
 
     With ``default_corpus`` open mode retrieves from the default Wikipedia corpus (its shipped vectors) instead of a
-    corpus file.
+    corpus file. With ``outcomes_path`` each claim's outcome is written there too, a JSON line each
+    (:meth:`.runner.ClaimOutcome.to_dict`).
     """
     from .report import build_report
 
@@ -94,6 +97,9 @@ def evaluate(
             extra["protocol"] = split.summary()
         else:
             run = run_oracle(pipeline, claims, wrap=_progress_bar)
+    if outcomes_path is not None:
+        lines = (json.dumps(o.to_dict(), ensure_ascii=False) + "\n" for o in run.outcomes)
+        Path(outcomes_path).write_text("".join(lines), encoding="utf-8")
     return build_report(run, mode=mode, file=Path(claims_path).name, timings_s=timings, extra=extra)
 
 

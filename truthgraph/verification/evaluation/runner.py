@@ -15,6 +15,8 @@ from .dataset import ClaimRecord, OpenSplit, gold_passages
 MODES = ("oracle", "open")
 #: Recall is measured over this many retrieved passages.
 RECALL_K = 5
+#: Evidence sentences written per claim by :meth:`ClaimOutcome.to_dict` (``eval --outcomes``).
+OUTCOME_EVIDENCE = 3
 
 
 class Verifier(Protocol):
@@ -46,6 +48,23 @@ class ClaimOutcome:
     def correct(self) -> bool:
         """Whether the verdict's label is the expected one."""
         return self.verdict.label is self.expected
+
+    def to_dict(self, evidence: int = OUTCOME_EVIDENCE) -> dict[str, Any]:
+        """The claim, what it should have got and what it got, with its ``evidence`` most decisive sentences."""
+        return {
+            "id": self.claim.id,
+            "claim": self.claim.claim,
+            "expected": self.expected.value,
+            "verdict": self.verdict.label.value,
+            "correct": self.correct,
+            "confidence": round(self.verdict.confidence, 4),
+            "evidence": [
+                {"title": e.title, "text": e.text, "stance": e.stance.value,
+                 "probabilities": {k: round(v, 4) for k, v in e.stance_probabilities.items()}}
+                for e in self.verdict.evidence[:evidence]
+            ],
+            **({"retrieved": list(self.retrieved[:RECALL_K]), "gold": sorted(self.gold_ids)} if self.retrieved else {}),
+        }
 
 
 @dataclass(frozen=True)
