@@ -11,7 +11,7 @@ import pytest
 
 from truthgraph.errors import ModelLoadError
 from truthgraph.verification.training import base_model
-from truthgraph.verification.training.export import model_inputs
+from truthgraph.verification.training.export import export_onnx, model_inputs
 
 
 def _model_zip(files: dict[str, bytes]) -> bytes:
@@ -89,3 +89,8 @@ def test_an_unknown_base_is_refused() -> None:
 def test_exported_inputs_follow_the_model(type_vocab_size: int | None, inputs: list[str]) -> None:
     config = SimpleNamespace() if type_vocab_size is None else SimpleNamespace(type_vocab_size=type_vocab_size)
     assert model_inputs(SimpleNamespace(config=config)) == inputs
+
+
+def test_export_refuses_an_unknown_weight_storage(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="weights must be one of fp16, int8"):
+        export_onnx(SimpleNamespace(), "logits", tmp_path / "model.onnx", weights="int4")

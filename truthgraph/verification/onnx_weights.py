@@ -1,8 +1,11 @@
-"""Half-precision storage of ONNX weights, restored to float32 when a session opens.
+"""Smaller storage of ONNX weights: float16 restored to float32 when a session opens, or int8 quantized.
 
-Float32 initializers are stored as float16 followed by a ``Cast`` back to float32. onnxruntime folds those casts
-into float32 constants while it optimises the graph, so a running model computes in float32 and loading needs
-onnxruntime alone. :func:`store_fp16` (export side) needs the ``onnx`` package; :func:`open_session` does not.
+With :func:`store_fp16`, float32 initializers are stored as float16 followed by a ``Cast`` back to float32.
+onnxruntime folds those casts into float32 constants while it optimises the graph, so a running model computes in
+float32 and loading needs onnxruntime alone. :func:`store_int8` quantizes weights to int8 per output channel
+(onnxruntime's dynamic quantization: activations are quantized per call), a quarter of the float32 size and faster on
+CPUs with integer dot-product instructions, at some cost in accuracy that must be measured. Both need the ``onnx``
+package (export side); :func:`open_session` does not.
 """
 
 from __future__ import annotations
@@ -65,3 +68,10 @@ def store_fp16(source: str | os.PathLike[str], target: str | os.PathLike[str]) -
     graph.node.extend(nodes)
     onnx.checker.check_model(model)
     onnx.save(model, str(target))
+
+
+def store_int8(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+    """Rewrite the float32 ONNX model at ``source`` into ``target`` with int8 weights (dynamic quantization)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True)

@@ -32,6 +32,7 @@ class TrainSettings:
     warmup_ratio: float = 0.1
     threads: int = 2
     base: str = "minilm"
+    weights: str = "fp16"
 
 
 def length_bucketed_batches(lengths: Sequence[int], batch_size: int, rng: random.Random) -> list[list[int]]:

@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from ...domain import STANCE_ORDER
-from ..onnx_weights import store_fp16
+from ..onnx_weights import store_fp16, store_int8
 from .base_model import BASE_NAMES, minilm_dir
 
 #: ONNX opset of exported models.
 OPSET = 17
 _INPUTS = ["input_ids", "attention_mask", "token_type_ids"]
+#: How exported weights may be stored, and the name each is given in the model's config.
+WEIGHTS = {"fp16": "float16", "int8": "int8"}
 
 
 def model_inputs(model: Any) -> list[str]:
@@ -22,9 +24,11 @@ def model_inputs(model: Any) -> list[str]:
     return _INPUTS if getattr(model.config, "type_vocab_size", 0) else _INPUTS[:2]
 
 
-def export_onnx(model: Any, output_name: str, target: Path) -> None:
-    """Trace a BERT- or MPNet-style ``model`` (eval mode) to ONNX at ``target`` with dynamic batch and sequence
-    axes."""
+def export_onnx(model: Any, output_name: str, target: Path, *, weights: str = "fp16") -> None:
+    """Trace a BERT- or MPNet-style ``model`` (eval mode) to ONNX at ``target`` with dynamic batch and sequence axes,
+    its weights stored as ``weights`` (a key of :data:`WEIGHTS`)."""
+    if weights not in WEIGHTS:
+        raise ValueError(f"weights must be one of {', '.join(WEIGHTS)}, not {weights!r}")
     import torch
 
     model.eval()
@@ -58,7 +62,7 @@ def export_onnx(model: Any, output_name: str, target: Path) -> None:
             do_constant_folding=True,
             dynamo=False,
         )
-        store_fp16(raw, target)
+        (store_int8 if weights == "int8" else store_fp16)(raw, target)
 
 
 EMBEDDER_CARD = """# minilm-embedder-v1
@@ -96,7 +100,14 @@ def export_embedder(out: Path) -> Path:
 
 
 def export_stance(
-    checkpoint: Path, out: Path, *, max_length: int, name: str, version: str, base_model: str = BASE_NAMES["minilm"]
+    checkpoint: Path,
+    out: Path,
+    *,
+    max_length: int,
+    name: str,
+    version: str,
+    base_model: str = BASE_NAMES["minilm"],
+    weights: str = "fp16",
 ) -> Path:
     """Export a fine-tuned 3-way cross-encoder checkpoint to ``out`` as an ONNX stance model folder."""
     from transformers import AutoModelForSequenceClassification
@@ -108,7 +119,7 @@ def export_stance(
     labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
     if labels != [s.value for s in STANCE_ORDER]:
         raise ValueError(f"checkpoint labels {labels} are not in STANCE_ORDER")
-    export_onnx(model, "logits", out / "model.onnx")
+    export_onnx(model, "logits", out / "model.onnx", weights=weights)
     shutil.copy2(checkpoint / "tokenizer.json", out / "tokenizer.json")
     config = {
         "name": name,
@@ -118,7 +129,7 @@ def export_stance(
         "id2label": {str(i): label for i, label in enumerate(labels)},
         "max_length": max_length,
         "output": "logits",
-        "weights_storage": "float16",
+        "weights_storage": WEIGHTS[weights],
     }
     (out / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
     return out

@@ -17,8 +17,7 @@ the second segment. The ONNX graph returns logits; `OnnxStanceModel` applies the
 
 ## Model
 - Base: {base}
-- Export: ONNX opset {opset}, dynamic batch and sequence axes; weights stored as float16 and cast back to float32 by
-  onnxruntime when the session opens (computation is float32). Tokenizer: `tokenizer.json` ({tokenizer}).
+- Export: ONNX opset {opset}, dynamic batch and sequence axes; {storage}. Tokenizer: `tokenizer.json` ({tokenizer}).
 
 ## Training data
 | source | pairs | stances | licence |
@@ -53,7 +52,7 @@ the second segment. The ONNX graph returns logits; `OnnxStanceModel` applies the
 | quick check, fever_dev first 600 claims, gold evidence: accuracy of entails vs contradicts | {fever_dev_quick} |
 | quick check, fm2_dev (1,169 claims), gold evidence averaged per claim: accuracy of entails vs contradicts | {fm2_dev_quick} |
 | ONNX inference throughput (onnxruntime, CPU, 2 threads, batch 32) | {onnx_pairs_per_second} pairs/s |
-| `model.onnx` size (float16-stored weights) | {model_onnx_mb} MB |
+| `model.onnx` size | {model_onnx_mb} MB |
 
 ## Reproduce
 ```
@@ -78,6 +77,13 @@ OUT/calibration.json`, then the same with `--mode oracle`), measure with `truthg
 """
 
 
+#: The card's words on each way of storing the weights.
+_STORAGE = {
+    "fp16": ("weights stored as float16 and cast back to float32 by\n  onnxruntime when the session opens "
+             "(computation is float32)"),
+    "int8": ("weights quantized to int8 per output channel (onnxruntime's\n  dynamic quantization; activations are "
+             "quantized per call)"),
+}
 #: The card's lines on each base model: what it is, and its tokenizer.
 _BASES = {
     "minilm": ("`sentence-transformers/all-MiniLM-L6-v2` (6 layers, hidden 384, 22.7 M parameters; Apache-2.0), from "
@@ -99,6 +105,7 @@ def write_model_card(out: Path, *, name: str, opset: int, settings: TrainSetting
         name=name,
         base=_BASES[settings.base][0],
         tokenizer=_BASES[settings.base][1],
+        storage=_STORAGE[settings.weights],
         base_arg="" if settings.base == "minilm" else f"--base {settings.base} ",
         opset=opset,
         settings=lines,

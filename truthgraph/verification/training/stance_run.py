@@ -99,7 +99,7 @@ def run_train_stance(
     stats.update(train_cross_encoder(pairs, out / "checkpoint", settings, log=log, init_from=init_from))
     name = MODEL_NAMES[settings.base]
     export_stance(out / "checkpoint", out, max_length=settings.max_length, name=name, version=MODEL_VERSION,
-                  base_model=BASE_NAMES[settings.base])
+                  base_model=BASE_NAMES[settings.base], weights=settings.weights)
     stats.update(held_out_check(out, calibration, index if subject_pages is not None else None))
     log(f"held-out: {json.dumps(stats)}")
     (out / "training_stats.json").write_text(json.dumps(stats, indent=2) + "\n", encoding="utf-8")
