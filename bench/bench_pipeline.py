@@ -2,9 +2,9 @@
 
 Verifies claims (the ``claim`` field of a claims file, or built-in ones) with 5 passages each, and prints
 claims/second and milliseconds per stage, with the whole pipeline as a ratio to retrieval alone measured
-in the same run.
+in the same run. ``--stance-model`` times another stance model folder in place of the shipped one.
 
-    python bench/bench_pipeline.py [--claims FILE.jsonl] [--n 50] [--top-k 5]
+    python bench/bench_pipeline.py [--claims FILE.jsonl] [--n 50] [--top-k 5] [--stance-model FOLDER]
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ def main() -> int:
     parser.add_argument("--claims", help="claims file (JSON Lines with a 'claim' field)")
     parser.add_argument("--n", type=int, default=50)
     parser.add_argument("--top-k", type=int, default=5)
+    parser.add_argument("--stance-model", default="default", help="'default' or a stance model folder to time")
     args = parser.parse_args()
     if args.claims:
         with open(args.claims, encoding="utf-8") as f:
@@ -42,7 +43,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as data_dir:
         started = time.perf_counter()
-        pipeline = build_default_pipeline(Settings(data_dir=data_dir))
+        pipeline = build_default_pipeline(Settings(data_dir=data_dir, stance_model=args.stance_model))
         load_s = time.perf_counter() - started
         corpora = [pipeline.default_corpus]
 
@@ -59,7 +60,8 @@ def main() -> int:
                 timings.setdefault(stage, []).append(ms)
         full_s = time.perf_counter() - started
 
-    print(f"claims: {len(claims)}, passages per claim: {args.top_k}, pipeline load: {load_s:.1f} s")
+    print(f"claims: {len(claims)}, passages per claim: {args.top_k}, stance model: {pipeline.stance_model.name}, "
+          f"pipeline load: {load_s:.1f} s")
     print(f"retrieval alone   {len(claims) / retrieval_only_s:8.1f} claims/s   (baseline)")
     print(f"whole pipeline    {len(claims) / full_s:8.1f} claims/s   = {retrieval_only_s / full_s:.3f}x baseline")
     for stage, values in timings.items():
