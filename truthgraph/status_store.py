@@ -94,6 +94,14 @@ redis.call('ZADD', KEYS[2] .. 'processing', ARGV[2], task_id)
 return {1, deliveries}
 """
 
+# KEYS: record, the task's "abandoned" mark. ARGV: ttl. Marks the task abandoned unless a copy of its message has
+# already begun (begin counts deliveries on the record); returns 1 when marked, 0 when a copy had begun.
+_ABANDON = """
+if redis.call('HEXISTS', KEYS[1], 'deliveries') == 1 then return 0 end
+redis.call('SET', KEYS[2], 1, 'EX', ARGV[1])
+return 1
+"""
+
 # KEYS: record, state set, and the claim's "latest" pointer when the task has a claim.
 # ARGV: ttl, now, task id, then field/value pairs. The record is written whole, with its TTL, or not at all.
 _CREATE = """
@@ -158,6 +166,7 @@ class TaskStatusStore:
         self._transition = client.register_script(_TRANSITION)
         self._begin = client.register_script(_BEGIN)
         self._advance = client.register_script(_ADVANCE)
+        self._abandon = client.register_script(_ABANDON)
 
     @classmethod
     def from_settings(
@@ -274,10 +283,16 @@ class TaskStatusStore:
         return Start(_START_OUTCOMES[int(outcome)], int(deliveries))
 
     @_redis_errors
-    def abandon(self, task_id: str) -> None:
-        """Forget a task that could not be queued, and mark it so that a copy that surfaces later is not run."""
-        self.client.set(self._abandoned_key(task_id), 1, ex=self.ttl_s)
+    def abandon(self, task_id: str) -> bool:
+        """Forget a task that could not be queued, and mark it so that a copy that surfaces later is not run.
+
+        Returns False, changing nothing, when a copy has already begun: RabbitMQ took the message after all (its
+        confirm was lost), so the task is queued and will run.
+        """
+        if not self._abandon(keys=[self._key(task_id), self._abandoned_key(task_id)], args=[self.ttl_s]):
+            return False
         self.delete(task_id)
+        return True
 
     @_redis_errors
     def advance(self, task_id: str, percentage: int, stage: str) -> bool:

@@ -157,12 +157,17 @@ class InMemoryStatusStore:
             record[_STATUS] = TaskState.PROCESSING.value.encode()
             return Start("started", deliveries)
 
-    def abandon(self, task_id: str) -> None:
-        """Forget a task that could not be queued, and mark it so that a copy that surfaces later is not run."""
+    def abandon(self, task_id: str) -> bool:
+        """Forget a task that could not be queued, and mark it so that a copy that surfaces later is not run;
+        False, changing nothing, when a copy has already begun."""
         self._answer()
         with self._lock:
+            record = self._live(task_id, self.clock())
+            if record is not None and b"deliveries" in record:
+                return False
             self._abandoned[task_id] = self.clock() + self.ttl_s
         self.delete(task_id)
+        return True
 
     def _recreate(self, task_id: str, base: TaskStatus | None, now: float) -> dict[bytes, bytes] | None:
         """Re-create a missing record from ``base`` (as ``pending``), pointing its claim at it unless taken."""

@@ -206,6 +206,16 @@ def test_begin_counts_the_deliveries_of_each_attempt(store):
     assert store.begin("t1", attempt=1, max_deliveries=2) == ("started", 1)  # a retry starts its own count
 
 
+def test_a_task_a_worker_has_begun_is_not_abandoned(store):
+    store.create(new_status("taken", "verify", claim_id="c1"))
+    assert store.begin("taken", attempt=0).outcome == "started"
+    assert store.abandon("taken") is False  # its message was taken after all: the task stays queued
+    assert store.get("taken").status is TaskState.PROCESSING and store.latest_for_claim("c1").task_id == "taken"
+    store.create(new_status("untaken", "verify"))
+    assert store.abandon("untaken") is True
+    assert store.begin("untaken", attempt=0, base=new_status("untaken", "verify")).outcome == "abandoned"
+
+
 def test_begin_skips_finished_and_abandoned_tasks_and_recreates_lost_ones(store):
     store.create(new_status("done", "verify"))
     store.transition("done", TaskState.COMPLETED, result={})

@@ -187,6 +187,29 @@ def test_an_unconfirmed_publish_is_503_and_its_task_abandoned(settings, flaky):
     assert flaky.counts()["pending"] == 0 and flaky.latest_for_claim("c1") is None
 
 
+class TakenButUnconfirmedBroker(StubBroker):
+    """A broker that loses the confirm of a publish after a worker has already begun the message."""
+
+    def __init__(self, store: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.store = store
+
+    def enqueue(self, message: Any, *, delay: int | None = None) -> Any:
+        self.emit_before("enqueue", message, delay)
+        self.store.begin(message.message_id, attempt=0)
+        raise ConnectionClosed(OSError("confirm lost"))
+
+
+def test_an_unconfirmed_publish_a_worker_has_begun_is_accepted(settings, flaky):
+    middleware = build_middleware(settings, flaky, results_backend=StubBackend())
+    broker = TakenButUnconfirmedBroker(flaky, middleware=middleware)
+    actors = declare_actors(broker, settings, flaky)
+    publisher = TaskPublisher(settings=settings, broker=broker, actors=actors, store=flaky)
+    status = publisher.submit_verification(claim_id="c1", claim_text="it is true", options={})
+    assert status.status is TaskState.PROCESSING  # a 202: the task runs, so a 503 would be untrue
+    assert flaky.latest_for_claim("c1").task_id == status.task_id
+
+
 def test_a_publish_with_redis_down_is_503_redis_and_queues_nothing(settings, flaky):
     broker = make_broker(settings, flaky)
     actors = declare_actors(broker, settings, flaky)

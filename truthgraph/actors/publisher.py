@@ -54,6 +54,7 @@ class TaskPublisher:
         A record that cannot be written stops the publish (503, nothing queued). A publish RabbitMQ does not confirm
         is tried again with the same message id (Dramatiq does, on a fresh connection); when it still fails, the task
         is abandoned, so that a copy RabbitMQ did take after all is skipped by the worker and the 503 stays true.
+        When a worker has already begun such a copy, the task is queued after all, and the answer is 202.
         """
         try:
             self.broker.enqueue(message)
@@ -62,7 +63,9 @@ class TaskPublisher:
             raise ServiceUnavailable("redis", "the task status could not be written") from e
         except _BROKER_ERRORS as e:
             logger.warning("Could not publish task %s: %s", message.message_id, e)
-            self._abandon(message.message_id)
+            if not self._abandon(message.message_id):
+                logger.info("Task %s was taken by a worker although its publish was not confirmed.", message.message_id)
+                return self._read_back(message)
             raise ServiceUnavailable("rabbitmq", "the task could not be handed to the message broker") from e
         return self._read_back(message)
 
@@ -74,11 +77,13 @@ class TaskPublisher:
             status = None
         return status or new_status(message.message_id, self._task_type(message), **_identity(message))
 
-    def _abandon(self, task_id: str) -> None:
+    def _abandon(self, task_id: str) -> bool:
+        """Abandon an unconfirmed task; False when a worker has already begun it (it was queued after all)."""
         try:
-            self.store.abandon(task_id)
+            return self.store.abandon(task_id)
         except ServiceUnavailable:
             logger.error("Could not mark unpublished task %s as abandoned.", task_id)
+            return True
 
     def _task_type(self, message: Any) -> str:
         return str(self.broker.get_actor(message.actor_name).options.get(TASK_TYPE_OPTION, ""))
