@@ -36,7 +36,10 @@ def test_submit_follow_and_read_the_verdict(service):
             break
         if status["status"] == "processing":
             verdict = requests.get(f"{service.url}/api/v1/verdicts/{claim_id}", timeout=5)
-            assert verdict.status_code == 202
+            if verdict.status_code == 200:  # it finished between the two reads: then its record says so
+                assert service.task(body["task_id"]).json()["status"] == "completed"
+            else:
+                assert verdict.status_code == 202
         time.sleep(0.1)
         assert len(seen_states) < 600, "the task never finished"
 
