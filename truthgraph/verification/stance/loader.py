@@ -7,8 +7,8 @@ from pathlib import Path
 from ...errors import ModelLoadError
 from ..base import StanceModel
 
-#: The stance model packaged with TruthGraph (a MiniLM cross-encoder fine-tuned for stance).
-DEFAULT_STANCE_DIR = Path(__file__).resolve().parent.parent / "models" / "stance-minilm"
+#: The stance model packaged with TruthGraph (an MPNet cross-encoder fine-tuned for stance, int8 ONNX).
+DEFAULT_STANCE_DIR = Path(__file__).resolve().parent.parent / "models" / "stance-mpnet"
 
 
 def stance_model_folder(spec: str) -> Path:
