@@ -9,7 +9,7 @@ import pytest
 
 from truthgraph.domain import Stance
 from truthgraph.verification.training.cross_encoder import TrainSettings
-from truthgraph.verification.training.data import claim_pairs, is_calibration_claim, split_claims
+from truthgraph.verification.training.data import claim_pairs, document_pairs, is_calibration_claim, split_claims
 from truthgraph.verification.training.negation import negate, negated_evidence, negation_pairs
 from truthgraph.verification.training.model_card import write_model_card
 from truthgraph.verification.training.negatives import context_pairs, distractors, neutral_pairs
@@ -46,6 +46,26 @@ def test_claim_pairs_map_labels_to_stances_and_skip_unlabelled_evidence() -> Non
         (CLAIMS[0]["claim"], Stance.ENTAILS),
         (CLAIMS[1]["claim"], Stance.CONTRADICTS),
     ]
+
+
+def test_document_pairs_read_each_pages_evidence_together_in_order() -> None:
+    claim = {"id": "f1", "claim": "The Natural is about a boxer.", "label": "REFUTED", "evidence": [
+        {"title": "The Natural", "text": "The Natural is a 1952 novel about baseball."},
+        {"title": "Bernard Malamud", "text": "Malamud wrote novels."},
+        {"title": "The Natural", "text": "It follows Roy Hobbs, a baseball prodigy."},
+    ]}
+    pairs = document_pairs([claim, _claim("n", "Nothing.", "NOT_ENOUGH_INFO")], source="fm2")
+    assert [(p.evidence, p.stance, p.source) for p in pairs] == [
+        ("The Natural: The Natural is a 1952 novel about baseball. It follows Roy Hobbs, a baseball prodigy.",
+         Stance.CONTRADICTS, "fm2"),
+        ("Bernard Malamud: Malamud wrote novels.", Stance.CONTRADICTS, "fm2"),
+    ]
+
+
+def test_document_pairs_judge_a_long_page_sentence_by_sentence() -> None:
+    claim = _claim("f2", "Savages is a film.", "SUPPORTED", "One.", "Two.", "Three.")
+    assert [p.evidence for p in document_pairs([claim], source="x", max_sentences=3)] == ["One. Two. Three."]
+    assert [p.evidence for p in document_pairs([claim], source="x", max_sentences=2)] == ["One.", "Two.", "Three."]
 
 
 def test_distractors_are_never_the_claims_own_evidence() -> None:
@@ -162,6 +182,14 @@ def test_model_card_names_the_pairs_and_options_a_run_used(tmp_path: Path) -> No
     assert "--seed 18" in card and "--limit 20 --negation-pairs --init-from PREVIOUS_OUT/checkpoint" in card
     assert "negated claims and evidence: accuracy of entails vs contradicts | 0.9 |" in card
     assert "context" not in card.split("## Training data")[1].split("## Settings")[0]  # no row for unused pairs
+
+
+def test_model_card_names_extra_claims_files(tmp_path: Path) -> None:
+    stats = {"n_fever": 10, "n_neutral": 9, "n_snli": 5, "n_calibration": 2, "limit": 20, "n_extra": 4,
+             "extra_claims": ["fm2_dev.jsonl"]}
+    card = write_model_card(tmp_path, name="m", opset=17, settings=TrainSettings(), stats=stats).read_text()
+    assert "(fm2_dev.jsonl), each page's gold evidence read together | 4 | entails / contradicts" in card
+    assert "--limit 20 --extra-claims fm2_dev.jsonl" in card
 
 
 def test_model_card_of_an_mpnet_run_names_its_base(tmp_path: Path) -> None:

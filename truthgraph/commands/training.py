@@ -50,6 +50,9 @@ def add_train_stance_command(subparsers: "argparse._SubParsersAction[argparse.Ar
                         help="with --limit, the largest share of the run's pairs that --corpus-pairs may take")
     parser.add_argument("--wikipedia", type=Path, default=None,
                         help="the Wikipedia summaries file for --subject-pairs (default: the default corpus's source)")
+    parser.add_argument("--extra-claims", type=Path, action="append", default=[],
+                        help="another claims file with gold evidence to train on, every pair kept (repeatable; e.g. "
+                             "Fool Me Twice claims)")
     parser.set_defaults(func=_train_stance)
 
 
@@ -76,7 +79,7 @@ def _train_stance(args: argparse.Namespace, settings: Settings) -> int:
     run_train_stance(args.fever_train, args.snli_train, args.out, training, limit=args.limit,
                      init_from=args.init_from, negatives_per_claim=args.negatives_per_claim,
                      context=args.context_pairs, negation=args.negation_pairs, subject_pages=pages,
-                     corpus=args.corpus_pairs, corpus_share=args.corpus_share,
+                     corpus=args.corpus_pairs, corpus_share=args.corpus_share, extra_claims=args.extra_claims,
                      log=lambda line: print(line, flush=True))
     print(f"stance model written to {args.out}", flush=True)
     return 0

@@ -12,6 +12,7 @@ from typing import Any
 
 from ...domain import Stance
 from ..base import format_evidence
+from ..pipeline import MAX_JOINT_SENTENCES
 
 #: FEVER claim labels and the stance their gold evidence takes.
 CLAIM_STANCE = {"SUPPORTED": Stance.ENTAILS, "REFUTED": Stance.CONTRADICTS}
@@ -72,6 +73,29 @@ def claim_pairs(claims: Iterable[dict[str, Any]], source: str = "fever") -> list
         if stance is None:
             continue
         pairs.extend(StancePair(text, claim["claim"], stance, source) for text in evidence_texts(claim))
+    return pairs
+
+
+def document_pairs(
+    claims: Iterable[dict[str, Any]], source: str, max_sentences: int = MAX_JOINT_SENTENCES
+) -> list[StancePair]:
+    """Gold-evidence pairs with each page's evidence read together, as verification reads given evidence.
+
+    A claim's gold sentences often settle it only together (one names the subject, the next states the fact), so
+    the sentences that share a title become one premise, in their order, when they are ``max_sentences`` or fewer;
+    a longer set gives one pair per sentence.
+    """
+    pairs = []
+    for claim in claims:
+        stance = CLAIM_STANCE.get(claim["label"])
+        if stance is None:
+            continue
+        pages: dict[str, list[str]] = {}
+        for evidence in claim.get("evidence", []):
+            pages.setdefault(evidence.get("title") or "", []).append(evidence["text"].strip())
+        for title, texts in pages.items():
+            premises = [" ".join(texts)] if len(texts) <= max_sentences else texts
+            pairs.extend(StancePair(format_evidence(title, text), claim["claim"], stance, source) for text in premises)
     return pairs
 
 

@@ -151,6 +151,10 @@ def _extra_rows(stats: dict[str, Any]) -> str:
                  f"{stats['n_subject']} | neutral; neutral; contradicts"
                  f"{'; entails / contradicts / neutral' if corpus else ''} "
                  f"| CC BY-SA (Wikipedia text) |\n")
+    if stats.get("n_extra"):
+        rows += (f"| claims files given with `--extra-claims` ({', '.join(stats.get('extra_claims', []))}), each "
+                 f"page's gold evidence read together | {stats['n_extra']} | entails / contradicts | the file's own "
+                 f"(Fool Me Twice: Apache-2.0, text CC BY-SA) |\n")
     return rows
 
 
@@ -169,6 +173,8 @@ def _extra_args(stats: dict[str, Any]) -> str:
         text += " --corpus-pairs"
         if stats.get("corpus_share") not in (None, 0.5):
             text += f" --corpus-share {stats['corpus_share']}"
+    for name in stats.get("extra_claims", []):
+        text += f" --extra-claims {name}"
     if stats.get("continued_from"):
         text += " --init-from PREVIOUS_OUT/checkpoint"
     return text

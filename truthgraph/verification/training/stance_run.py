@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ from ...domain import STANCE_ORDER, Stance
 from .base_model import BASE_NAMES
 from .cross_encoder import TrainSettings, train_cross_encoder
 from .corpus_pairs import corpus_pairs
-from .data import StancePair, claim_pairs, nli_pairs, read_jsonl, split_claims, subsample, write_jsonl
+from .data import StancePair, claim_pairs, document_pairs, nli_pairs, read_jsonl, split_claims, subsample, write_jsonl
 from .export import OPSET, export_stance
 from .model_card import write_model_card
 from .negation import negation_pairs
@@ -47,6 +47,7 @@ def run_train_stance(
     subject_pages: Path | None = None,
     corpus: bool = False,
     corpus_share: float = 0.5,
+    extra_claims: Sequence[Path] = (),
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Train and export a stance model into ``out``; return the run statistics.
@@ -56,7 +57,9 @@ def run_train_stance(
     ``negation`` negated claims and evidence are added (see :mod:`.negation`); with ``subject_pages`` (a Wikipedia
     summaries file) the gold evidence gets page titles and other-subject, other-relation and exclusion pairs are
     added (see :mod:`.subject_pairs`), and with ``corpus`` too pairs made from the summaries themselves (see
-    :mod:`.corpus_pairs`; at most ``corpus_share`` of a limited run). ``init_from`` is a checkpoint folder of an
+    :mod:`.corpus_pairs`; at most ``corpus_share`` of a limited run). Each of ``extra_claims`` (claims files with
+    gold evidence, such as Fool Me Twice) adds its claims' pairs, each page's evidence read together (see
+    :func:`.data.document_pairs`), all of them kept under a limit. ``init_from`` is a checkpoint folder of an
     earlier run or an exported model folder (its checkpoint is recovered first, see :mod:`.recover`).
     """
     out.mkdir(parents=True, exist_ok=True)
@@ -75,25 +78,28 @@ def run_train_stance(
             made = corpus_pairs(index.pages, index, seed=settings.seed)
             subject += subsample(made, None if limit is None else int(limit * corpus_share), settings.seed)
     fever = claim_pairs(train_claims)
+    extra = [pair for path in extra_claims for pair in document_pairs(read_jsonl(path), source=path.stem)]
     found = distractors(train_claims, max(negatives_per_claim, 1))  # one search for neutral and context pairs
     neutral = neutral_pairs(train_claims, negatives_per_claim, found)
     joint = context_pairs(train_claims, settings.seed, found) if context else []
     negated = negation_pairs(train_claims) if negation else []
     snli = nli_pairs(snli_train)
     # Every subject pair is kept (they are few and teach what the rest does not); the limit draws the others.
-    rest = None if limit is None else max(limit - len(subject), 0)
-    pairs = subject + subsample(fever + neutral + joint + negated + snli, rest, settings.seed)
+    rest = None if limit is None else max(limit - len(subject) - len(extra), 0)
+    pairs = subject + extra + subsample(fever + neutral + joint + negated + snli, rest, settings.seed)
     log(f"pairs: fever {len(fever)}, neutral {len(neutral)}, context {len(joint)}, negated {len(negated)}, "
-        f"subject {len(subject)}, snli {len(snli)}; training on {len(pairs)}; {len(calibration)} calibration claims "
-        "held out")
+        f"subject {len(subject)}, extra {len(extra)}, snli {len(snli)}; training on {len(pairs)}; "
+        f"{len(calibration)} calibration claims held out")
 
     stats: dict[str, Any] = {"n_fever": len(fever), "n_neutral": len(neutral), "n_context": len(joint),
-                             "n_negated": len(negated), "n_subject": len(subject), "n_snli": len(snli),
+                             "n_negated": len(negated), "n_subject": len(subject), "n_extra": len(extra),
+                             "n_snli": len(snli),
                              "n_calibration": len(calibration),
                              "limit": limit, "negatives_per_claim": negatives_per_claim, "context": context,
                              "negation": negation, "subject_pairs": subject_pages is not None,
                              "corpus_pairs": corpus and subject_pages is not None,
-                             "corpus_share": corpus_share if corpus else None}
+                             "corpus_share": corpus_share if corpus else None,
+                             "extra_claims": [path.name for path in extra_claims]}
     if init_from is not None:
         stats["continued_from"] = "an earlier train-stance checkpoint"
     stats.update(train_cross_encoder(pairs, out / "checkpoint", settings, log=log, init_from=init_from))
