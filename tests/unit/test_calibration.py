@@ -15,7 +15,7 @@ from truthgraph.verification.evaluation.fitting import (
     fit_temperature,
     negative_log_likelihood,
 )
-from truthgraph.verification.evaluation.metrics import expected_calibration_error
+from truthgraph.verification.evaluation.metrics import ece_noise_floor, expected_calibration_error
 
 
 def test_ece_of_known_inputs() -> None:
@@ -28,6 +28,16 @@ def test_ece_of_known_inputs() -> None:
     assert expected_calibration_error([0.0, 1.0], [False, True]) == 0.0
     assert expected_calibration_error([0.7, 0.7], [1, 0], bins=1) == pytest.approx(0.2)
     assert expected_calibration_error([], []) == 0.0
+
+
+def test_ece_noise_floor_shrinks_as_the_set_grows() -> None:
+    small, large = np.full(60, 0.6), np.full(6000, 0.6)
+    # 60 verdicts in one bin: E|mean of 60 Bernoulli(0.6) − 0.6| = sqrt(0.24 / 60) · sqrt(2 / π) ≈ 0.050.
+    assert ece_noise_floor(small) == pytest.approx(0.050, abs=0.004)
+    assert ece_noise_floor(large) < 0.01
+    assert ece_noise_floor(np.linspace(0.4, 0.95, 60)) > ece_noise_floor(small)  # spread over bins: fewer per bin
+    assert ece_noise_floor(small) == ece_noise_floor(small)  # seeded
+    assert ece_noise_floor([1.0, 1.0]) == 0.0 and ece_noise_floor([]) == 0.0
 
 
 def test_ece_is_near_zero_for_calibrated_confidences() -> None:

@@ -12,6 +12,7 @@ from .metrics import (
     DEFAULT_ECE_BINS,
     confidence_auroc,
     confusion,
+    ece_noise_floor,
     expected_calibration_error,
     label_accuracy,
     macro_f1,
@@ -65,6 +66,7 @@ def build_report(
         "ece": expected_calibration_error(
             [o.verdict.confidence for o in outcomes], [o.correct for o in outcomes], DEFAULT_ECE_BINS
         ),
+        "ece_noise_floor": ece_noise_floor(confidences, DEFAULT_ECE_BINS),
         "mean_confidence": sum(o.verdict.confidence for o in outcomes) / len(outcomes) if outcomes else None,
         "confidence_auroc": confidence_auroc(confidences, correct),
         "risk_coverage": risk_coverage(confidences, correct),
@@ -107,7 +109,8 @@ def format_report(report: Mapping[str, Any]) -> str:
         "",
         f"  label accuracy  {_num(report['label_accuracy'])}",
         f"  macro-F1        {_num(report['macro_f1'])}",
-        f"  ECE (10 bins)   {_num(report['ece'])}   mean confidence {_num(report.get('mean_confidence'))}",
+        f"  ECE (10 bins)   {_num(report['ece'])}   mean confidence {_num(report.get('mean_confidence'))}   "
+        f"ECE of a perfectly calibrated model on this many claims {_num(report.get('ece_noise_floor'))}",
         f"  confidence AUROC (right vs wrong) {_num(report.get('confidence_auroc'))}",
         f"  false claims called SUPPORTED     {_num(report.get('false_supported_rate'))}",
         f"  recall@5        {_num(report['recall_at_5'])}",
