@@ -84,7 +84,8 @@ def run_train_stance(
     joint = context_pairs(train_claims, settings.seed, found) if context else []
     negated = negation_pairs(train_claims) if negation else []
     snli = nli_pairs(snli_train)
-    # Every subject pair is kept (they are few and teach what the rest does not); the limit draws the others.
+    # Every subject pair and extra-claims pair is kept (they are few and teach what the rest does not); the limit
+    # draws the others.
     rest = None if limit is None else max(limit - len(subject) - len(extra), 0)
     pairs = subject + extra + subsample(fever + neutral + joint + negated + snli, rest, settings.seed)
     log(f"pairs: fever {len(fever)}, neutral {len(neutral)}, context {len(joint)}, negated {len(negated)}, "
@@ -93,8 +94,7 @@ def run_train_stance(
 
     stats: dict[str, Any] = {"n_fever": len(fever), "n_neutral": len(neutral), "n_context": len(joint),
                              "n_negated": len(negated), "n_subject": len(subject), "n_extra": len(extra),
-                             "n_snli": len(snli),
-                             "n_calibration": len(calibration),
+                             "n_snli": len(snli), "n_calibration": len(calibration),
                              "limit": limit, "negatives_per_claim": negatives_per_claim, "context": context,
                              "negation": negation, "subject_pairs": subject_pages is not None,
                              "corpus_pairs": corpus and subject_pages is not None,
