@@ -12,6 +12,7 @@ from ..onnx_folder import load_onnx_folder
 from ..onnx_text import length_batches
 from ..softmax import softmax
 from .labels import stance_columns
+from .self_check import run_self_check
 
 #: Pairs longer than this many tokens are cut (the longer side first) when config.json names no ``max_length``.
 DEFAULT_MAX_LENGTH = 256
@@ -25,6 +26,8 @@ class OnnxStanceModel:
     The ONNX graph takes ``input_ids``, ``attention_mask`` (and ``token_type_ids``) and returns class logits whose
     order ``config.json`` gives as ``id2label`` (or ``labels``). ``max_length`` defaults to the length the model was
     trained with (``config.json`` → ``max_length``): longer inputs than it saw in training make it slightly worse.
+    A ``self_check`` in ``config.json`` is run on load (:mod:`.self_check`): ModelLoadError if this machine computes
+    the model differently from the one that exported it.
     """
 
     def __init__(
@@ -41,11 +44,14 @@ class OnnxStanceModel:
         )
         self.name: str = loaded.name
         self.max_length = loaded.max_length
-        self.batch_size = batch_size
+        self.batch_size = DEFAULT_BATCH_SIZE  # the self-check judges its pairs in one batch, as at export
         self._columns = stance_columns(_id2label(loaded.config))
         self._tokenizer = loaded.tokenizer
         self._session = loaded.session
         self._inputs = loaded.inputs
+        if "self_check" in loaded.config:
+            run_self_check(self, loaded.config["self_check"], name=self.name)
+        self.batch_size = batch_size
 
     def predict(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         """Probabilities of shape ``(len(pairs), 3)`` in STANCE_ORDER for ``(evidence, claim)`` pairs."""

@@ -1,4 +1,5 @@
-"""Export of the embedder and the stance cross-encoder to ONNX with float16-stored weights."""
+"""Export of the embedder and the stance cross-encoder to ONNX (float16- or int8-stored weights), with the stance
+model's self-check answers written into its config."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import Any
 
 from ...domain import STANCE_ORDER
 from ..onnx_weights import store_fp16, store_int8
+from ..stance.onnx_model import OnnxStanceModel
+from ..stance.self_check import self_check_reference
 from .base_model import BASE_NAMES, minilm_dir
 
 #: ONNX opset of exported models.
@@ -131,5 +134,7 @@ def export_stance(
         "output": "logits",
         "weights_storage": WEIGHTS[weights],
     }
+    (out / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    config["self_check"] = self_check_reference(OnnxStanceModel(out))
     (out / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
     return out

@@ -82,7 +82,8 @@ _STORAGE = {
     "fp16": ("weights stored as float16 and cast back to float32 by\n  onnxruntime when the session opens "
              "(computation is float32)"),
     "int8": ("weights quantized to int8 per output channel (onnxruntime's\n  dynamic quantization; activations are "
-             "quantized per call)"),
+             "quantized per call), stored shifted into uint8 (zero point 128) so\n  that CPUs without VNNI "
+             "instructions compute the same products"),
 }
 #: The card's lines on each base model: what it is, and its tokenizer.
 _BASES = {
