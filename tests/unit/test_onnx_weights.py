@@ -65,3 +65,16 @@ def test_unsigned_weights_leave_a_model_without_int8_weights_alone(tmp_path: Pat
 
 def test_the_shipped_stance_model_stores_no_signed_weights() -> None:
     assert _weight_types(DEFAULT_STANCE_DIR / "model.onnx") == {TensorProto.UINT8}
+
+
+def test_recovery_dequantizes_per_output_channel_and_keeps_float_tensors() -> None:
+    from truthgraph.verification.training.recover import _dequantized
+
+    arrays = {
+        "w_quantized": np.array([[128, 0], [255, 130]], dtype=np.uint8),  # stored shifted, zero point 128
+        "w_scale": np.array([0.5, 0.25], dtype=np.float32),
+        "w_zero_point": np.array([128, 128], dtype=np.uint8),
+        "bias": np.array([1.5, -2.0], dtype=np.float32),
+    }
+    np.testing.assert_allclose(_dequantized(arrays, "w_quantized"), [[0.0, -32.0], [63.5, 0.5]])
+    np.testing.assert_array_equal(_dequantized(arrays, "bias"), arrays["bias"])
