@@ -192,6 +192,14 @@ def test_model_card_names_extra_claims_files(tmp_path: Path) -> None:
     assert "--limit 20 --extra-claims fm2_dev.jsonl" in card
 
 
+def test_model_card_names_contrast_pairs_and_their_share(tmp_path: Path) -> None:
+    stats = {"n_fever": 10, "n_neutral": 9, "n_snli": 5, "n_calibration": 2, "limit": 20, "n_contrast": 8,
+             "contrast_pairs": True, "corpus_share": 0.4, "negation": True}
+    card = write_model_card(tmp_path, name="m", opset=17, settings=TrainSettings(), stats=stats).read_text()
+    assert "(`--contrast-pairs`): a rank dropped or added" in card and "| 8 | contradicts; neutral;" in card
+    assert "--limit 20 --negation-pairs --contrast-pairs --corpus-share 0.4" in card
+
+
 def test_model_card_of_an_mpnet_run_names_its_base(tmp_path: Path) -> None:
     stats = {"n_fever": 10, "n_neutral": 9, "n_snli": 5, "n_calibration": 2, "limit": 20}
     card = write_model_card(tmp_path, name="mpnet-stance-v1", opset=17,

@@ -46,8 +46,12 @@ def add_train_stance_command(subparsers: "argparse._SubParsersAction[argparse.Ar
     parser.add_argument("--corpus-pairs", action="store_true",
                         help="with --subject-pairs, also train on pairs made from the summaries themselves (titled "
                         "windows against their own sentences, swapped facts and other sentences of the page)")
+    parser.add_argument("--contrast-pairs", action="store_true",
+                        help="also train on rank and negation contrast pairs made from the summaries' sentences (a "
+                        "rank dropped or added, a denial kept or removed)")
     parser.add_argument("--corpus-share", type=float, default=0.5,
-                        help="with --limit, the largest share of the run's pairs that --corpus-pairs may take")
+                        help="with --limit, the largest share of the run's pairs that --corpus-pairs may take, and "
+                        "that --contrast-pairs may take")
     parser.add_argument("--wikipedia", type=Path, default=None,
                         help="the Wikipedia summaries file for --subject-pairs (default: the default corpus's source)")
     parser.add_argument("--extra-claims", type=Path, action="append", default=[],
@@ -68,7 +72,7 @@ def _train_stance(args: argparse.Namespace, settings: Settings) -> int:
     from ..verification.training.stance_run import run_train_stance
 
     pages = None
-    if args.subject_pairs:
+    if args.subject_pairs or args.contrast_pairs:
         from ..verification.wikipedia import source_path
 
         pages = args.wikipedia or source_path()
@@ -78,7 +82,9 @@ def _train_stance(args: argparse.Namespace, settings: Settings) -> int:
     )
     run_train_stance(args.fever_train, args.snli_train, args.out, training, limit=args.limit,
                      init_from=args.init_from, negatives_per_claim=args.negatives_per_claim,
-                     context=args.context_pairs, negation=args.negation_pairs, subject_pages=pages,
+                     context=args.context_pairs, negation=args.negation_pairs,
+                     subject_pages=pages if args.subject_pairs else None,
+                     contrast_pages=pages if args.contrast_pairs else None,
                      corpus=args.corpus_pairs, corpus_share=args.corpus_share, extra_claims=args.extra_claims,
                      log=lambda line: print(line, flush=True))
     print(f"stance model written to {args.out}", flush=True)

@@ -55,8 +55,7 @@ def corpus_pairs(pages: Sequence[Page], index: TitleIndex, *, seed: int = 0) -> 
             continue
         at = rng.choice(usable)
         claim = page.sentences[at]
-        first = rng.randint(max(0, at - 2), at)
-        premise = format_evidence(page.title, " ".join(page.sentences[first : first + rng.randint(at - first + 1, 3)]))
+        premise = titled_window(page, at, rng)
         pairs.append(StancePair(premise, claim, Stance.ENTAILS, "corpus"))
         swapped = _swap_year(claim, claim, rng) or swap_number(claim, rng) or _swap_thing(claim, claim, index, rng)
         if swapped is not None:
@@ -71,6 +70,12 @@ def corpus_pairs(pages: Sequence[Page], index: TitleIndex, *, seed: int = 0) -> 
             pairs.append(StancePair(other, swapped if swapped and rng.random() < 0.5 else claim, Stance.NEUTRAL,
                                     "corpus-other-relation"))
     return pairs
+
+
+def titled_window(page: Page, at: int, rng: random.Random) -> str:
+    """A window of one to three sentences of ``page`` holding sentence ``at``, titled as the pipeline reads it."""
+    first = rng.randint(max(0, at - 2), at)
+    return format_evidence(page.title, " ".join(page.sentences[first : first + rng.randint(at - first + 1, 3)]))
 
 
 def swap_number(sentence: str, rng: random.Random) -> str | None:

@@ -152,6 +152,11 @@ def _extra_rows(stats: dict[str, Any]) -> str:
                  f"{stats['n_subject']} | neutral; neutral; contradicts"
                  f"{'; entails / contradicts / neutral' if corpus else ''} "
                  f"| CC BY-SA (Wikipedia text) |\n")
+    if stats.get("n_contrast"):
+        rows += (f"| from the same summaries' sentences (`--contrast-pairs`): a rank dropped or added (\"the "
+                 f"second-longest\" ↔ \"the longest\"), \"one of the largest\" against \"the largest\", a denial "
+                 f"kept or removed, a sentence negated on both sides | {stats['n_contrast']} | contradicts; neutral; "
+                 f"entails / contradicts; entails | CC BY-SA (Wikipedia text) |\n")
     if stats.get("n_extra"):
         rows += (f"| claims files given with `--extra-claims` ({', '.join(stats.get('extra_claims', []))}), each "
                  f"page's gold evidence read together | {stats['n_extra']} | entails / contradicts | the file's own "
@@ -172,6 +177,9 @@ def _extra_args(stats: dict[str, Any]) -> str:
         text += " --subject-pairs"
     if stats.get("corpus_pairs"):
         text += " --corpus-pairs"
+    if stats.get("contrast_pairs"):
+        text += " --contrast-pairs"
+    if stats.get("corpus_pairs") or stats.get("contrast_pairs"):
         if stats.get("corpus_share") not in (None, 0.5):
             text += f" --corpus-share {stats['corpus_share']}"
     for name in stats.get("extra_claims", []):

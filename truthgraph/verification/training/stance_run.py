@@ -12,6 +12,7 @@ import numpy as np
 from ...domain import STANCE_ORDER, Stance
 from .base_model import BASE_NAMES
 from .cross_encoder import TrainSettings, train_cross_encoder
+from .contrast_pairs import contrast_pairs
 from .corpus_pairs import corpus_pairs
 from .data import StancePair, claim_pairs, document_pairs, nli_pairs, read_jsonl, split_claims, subsample, write_jsonl
 from .export import OPSET, export_stance
@@ -47,6 +48,7 @@ def run_train_stance(
     subject_pages: Path | None = None,
     corpus: bool = False,
     corpus_share: float = 0.5,
+    contrast_pages: Path | None = None,
     extra_claims: Sequence[Path] = (),
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
@@ -57,9 +59,10 @@ def run_train_stance(
     ``negation`` negated claims and evidence are added (see :mod:`.negation`); with ``subject_pages`` (a Wikipedia
     summaries file) the gold evidence gets page titles and other-subject, other-relation and exclusion pairs are
     added (see :mod:`.subject_pairs`), and with ``corpus`` too pairs made from the summaries themselves (see
-    :mod:`.corpus_pairs`; at most ``corpus_share`` of a limited run). Each of ``extra_claims`` (claims files with
-    gold evidence, such as Fool Me Twice) adds its claims' pairs, each page's evidence read together (see
-    :func:`.data.document_pairs`), all of them kept under a limit. ``init_from`` is a checkpoint folder of an
+    :mod:`.corpus_pairs`; at most ``corpus_share`` of a limited run). With ``contrast_pages`` (a summaries file) rank
+    and negation contrast pairs are added (see :mod:`.contrast_pairs`; they too at most ``corpus_share``). Each of
+    ``extra_claims`` (claims files with gold evidence, such as Fool Me Twice) adds its claims' pairs, each page's
+    evidence read together (see :func:`.data.document_pairs`), all of them kept under a limit. ``init_from`` is a checkpoint folder of an
     earlier run or an exported model folder (its checkpoint is recovered first, see :mod:`.recover`).
     """
     out.mkdir(parents=True, exist_ok=True)
@@ -77,6 +80,12 @@ def run_train_stance(
         if corpus:  # at most corpus_share of a limited run, so that FEVER and NLI keep theirs
             made = corpus_pairs(index.pages, index, seed=settings.seed)
             subject += subsample(made, None if limit is None else int(limit * corpus_share), settings.seed)
+    if contrast_pages is not None:
+        made = contrast_pairs(load_pages(contrast_pages), seed=settings.seed)
+        subject += subsample(made, None if limit is None else int(limit * corpus_share), settings.seed)
+        n_contrast = min(len(made), len(made) if limit is None else int(limit * corpus_share))
+    else:
+        n_contrast = 0
     fever = claim_pairs(train_claims)
     extra = [pair for path in extra_claims for pair in document_pairs(read_jsonl(path), source=path.stem)]
     found = distractors(train_claims, max(negatives_per_claim, 1))  # one search for neutral and context pairs
@@ -94,11 +103,12 @@ def run_train_stance(
 
     stats: dict[str, Any] = {"n_fever": len(fever), "n_neutral": len(neutral), "n_context": len(joint),
                              "n_negated": len(negated), "n_subject": len(subject), "n_extra": len(extra),
-                             "n_snli": len(snli), "n_calibration": len(calibration),
+                             "n_snli": len(snli), "n_contrast": n_contrast, "n_calibration": len(calibration),
                              "limit": limit, "negatives_per_claim": negatives_per_claim, "context": context,
                              "negation": negation, "subject_pairs": subject_pages is not None,
                              "corpus_pairs": corpus and subject_pages is not None,
-                             "corpus_share": corpus_share if corpus else None,
+                             "contrast_pairs": contrast_pages is not None,
+                             "corpus_share": corpus_share if corpus or contrast_pages is not None else None,
                              "extra_claims": [path.name for path in extra_claims]}
     if init_from is not None:
         stats["continued_from"] = "an earlier train-stance checkpoint"
