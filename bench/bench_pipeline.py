@@ -34,6 +34,8 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=50)
     parser.add_argument("--top-k", type=int, default=5)
     parser.add_argument("--stance-model", default="default", help="'default' or a stance model folder to time")
+    parser.add_argument("--max-sentences", type=int, default=Settings().max_sentences,
+                        help="most sentences judged per claim (TRUTHGRAPH_MAX_SENTENCES)")
     args = parser.parse_args()
     if args.claims:
         with open(args.claims, encoding="utf-8") as f:
@@ -43,7 +45,8 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as data_dir:
         started = time.perf_counter()
-        pipeline = build_default_pipeline(Settings(data_dir=data_dir, stance_model=args.stance_model))
+        pipeline = build_default_pipeline(Settings(data_dir=data_dir, stance_model=args.stance_model,
+                                                   max_sentences=args.max_sentences))
         load_s = time.perf_counter() - started
         corpora = [pipeline.default_corpus]
 

@@ -61,6 +61,8 @@ class Settings:
     pipeline: str = "truthgraph.verification.default:build_default_pipeline"
     ingester: str = "truthgraph.verification.default:build_default_ingester"
     stance_model: str = "default"
+    #: Most sentences the stance model judges per claim (the pipeline's DEFAULT_MAX_SENTENCES); fewer run faster.
+    max_sentences: int = 48
     default_corpus: str = "wikipedia"
     heartbeat_dir: str = ""
 
@@ -104,6 +106,8 @@ class Settings:
                      "max_upload_bytes"):
             if getattr(self, name) <= 0:
                 raise InvalidInput(f"TRUTHGRAPH_{name.upper()} must be positive", field=name)
+        if self.max_sentences < 1:
+            raise InvalidInput("TRUTHGRAPH_MAX_SENTENCES must be at least 1", field="max_sentences")
         if self.max_retries < 0:
             raise InvalidInput("TRUTHGRAPH_MAX_RETRIES must not be negative", field="max_retries")
         for name in ("submit_rate", "read_rate"):

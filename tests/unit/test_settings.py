@@ -35,9 +35,25 @@ def test_empty_variable_keeps_the_default():
         ("TRUTHGRAPH_RESULT_TTL_S", "0"),
         ("TRUTHGRAPH_MAX_RETRIES", "-1"),
         ("TRUTHGRAPH_MIN_BACKOFF_S", "60"),
+        ("TRUTHGRAPH_MAX_SENTENCES", "0"),
     ],
 )
 def test_bad_values_are_rejected_with_the_variable_named(name, value):
     with pytest.raises(InvalidInput) as info:
         Settings.from_env({name: value})
     assert info.value.field is not None
+
+
+def test_judged_sentences_per_claim_default_to_the_pipelines_and_can_be_lowered():
+    from truthgraph.verification.pipeline import DEFAULT_MAX_SENTENCES
+
+    assert Settings.from_env({}).max_sentences == DEFAULT_MAX_SENTENCES
+    assert Settings.from_env({"TRUTHGRAPH_MAX_SENTENCES": "12"}).max_sentences == 12
+
+
+def test_the_default_pipeline_judges_as_many_sentences_as_the_settings_say(tmp_path):
+    from truthgraph.verification.default import build_default_pipeline
+
+    settings = Settings.from_env({"TRUTHGRAPH_DATA_DIR": str(tmp_path), "TRUTHGRAPH_MAX_SENTENCES": "7",
+                                  "TRUTHGRAPH_DEFAULT_CORPUS": "mine"})
+    assert build_default_pipeline(settings).max_sentences == 7

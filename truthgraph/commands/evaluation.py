@@ -98,7 +98,8 @@ def eval_command(args: argparse.Namespace, settings: Settings) -> int:
         if args.calibration:
             models = replace(models, calibrator=Calibrator.load(args.calibration))
         report = evaluate(args.claims, models, mode=args.mode, corpus_path=args.corpus, limit=args.limit,
-                          default_corpus=args.default_corpus, outcomes_path=args.outcomes)
+                          default_corpus=args.default_corpus, outcomes_path=args.outcomes,
+                          max_sentences=settings.max_sentences)
     except TruthGraphError as error:
         print(f"truthgraph eval: {error}", file=sys.stderr)
         return 2 if isinstance(error, InvalidInput) else 1

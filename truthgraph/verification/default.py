@@ -38,6 +38,7 @@ def build_default_pipeline(settings: Settings) -> Pipeline:
         stance_model,
         **calibrator.pipeline_rules(),
         default_corpus=settings.default_corpus,
+        max_sentences=settings.max_sentences,
     )
 
 

@@ -68,12 +68,13 @@ def evaluate(
     limit: int | None = None,
     default_corpus: bool = False,
     outcomes_path: str | Path | None = None,
+    max_sentences: int = DEFAULT_MAX_SENTENCES,
 ) -> dict[str, Any]:
     """Evaluate a claims file in oracle or open mode and return the report (see :mod:`.report`).
 
     With ``default_corpus`` open mode retrieves from the default Wikipedia corpus (its shipped vectors) instead of a
     corpus file. With ``outcomes_path`` each claim's outcome is written there too, a JSON line each
-    (:meth:`.runner.ClaimOutcome.to_dict`).
+    (:meth:`.runner.ClaimOutcome.to_dict`). ``max_sentences`` is the most sentences judged per claim in open mode.
     """
     from .report import build_report
 
@@ -85,9 +86,10 @@ def evaluate(
     applied = models.calibrator.for_given_evidence if mode == "oracle" else models.calibrator
     parameters = {k: v for k, v in applied.to_dict().items() if k not in ("info", "given_evidence")}
     parameters["evidence"] = "given" if mode == "oracle" else "retrieved"
+    parameters["max_sentences"] = max_sentences
     extra: dict[str, Any] = {"calibration": parameters}
     with _temporary_store() as store:
-        pipeline = _pipeline(store, models, models.calibrator)
+        pipeline = _pipeline(store, models, models.calibrator, max_sentences)
         if mode == "open":
             started = time.perf_counter()
             split = _index(store, models, claims, corpus_path, default_corpus=default_corpus)
@@ -184,7 +186,9 @@ def _temporary_store() -> Iterator[EvidenceStore]:
             store.close()
 
 
-def _pipeline(store: EvidenceStore, models: Models, calibrator: Calibrator) -> Pipeline:
+def _pipeline(
+    store: EvidenceStore, models: Models, calibrator: Calibrator, max_sentences: int = DEFAULT_MAX_SENTENCES
+) -> Pipeline:
     """A pipeline over the store whose verdicts keep every judged sentence (the word-overlap baseline reads them)."""
     return Pipeline(
         store,
@@ -192,6 +196,7 @@ def _pipeline(store: EvidenceStore, models: Models, calibrator: Calibrator) -> P
         models.stance_model,
         **calibrator.pipeline_rules(),
         default_corpus=EVAL_CORPUS,
+        max_sentences=max_sentences,
         max_evidence=DEFAULT_MAX_SENTENCES,
     )
 
