@@ -19,9 +19,9 @@ common=(--base mpnet --weights int8 --fever-train "$data/fever_train.jsonl"
     --init-from "$out-1/checkpoint" --out "$out-2"
 target=truthgraph/verification/models/stance-mpnet
 cp "$out-2"/{model.onnx,tokenizer.json,config.json} "$target/"  # its MODEL_CARD.md records both passes
-# The calibration: for given evidence (held-out FEVER claims, oracle mode), then for retrieved evidence (the everyday
-# development claims against the default corpus; README, Accuracy, says why).
-.venv/bin/truthgraph calibrate "$out-2/calibration_claims.jsonl" --mode oracle --stance-model "$target" \
+# The calibration, both parts on the everyday development claims: for given evidence (oracle mode), then for retrieved
+# evidence (against the default corpus); README, Accuracy, says why.
+.venv/bin/truthgraph calibrate data/everyday_claims.jsonl --mode oracle --stance-model "$target" \
     --out "$target/calibration.json"
 .venv/bin/truthgraph calibrate data/everyday_claims.jsonl --default-corpus --stance-model "$target" \
     --out "$target/calibration.json"
