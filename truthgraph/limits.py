@@ -25,6 +25,9 @@ MAX_CLAIM_CHARS = 5000
 MIN_TOP_K, MAX_TOP_K = 1, 20
 #: Passages retrieved per claim unless a request says otherwise.
 DEFAULT_TOP_K = 5
+#: Most sentences judged per claim unless the settings say otherwise; beyond it those sharing most words with the claim
+#: are kept.
+DEFAULT_MAX_SENTENCES = 48
 #: Most corpora one claim may be checked against.
 MAX_CORPORA_PER_CLAIM = 10
 #: Most documents in one upload.

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Mapping
 
 from .errors import InvalidInput
+from .limits import DEFAULT_MAX_SENTENCES
 
 #: Default time-to-live of task status records and results, in seconds.
 DEFAULT_RESULT_TTL_S = 3600
@@ -61,8 +62,8 @@ class Settings:
     pipeline: str = "truthgraph.verification.default:build_default_pipeline"
     ingester: str = "truthgraph.verification.default:build_default_ingester"
     stance_model: str = "default"
-    #: Most sentences the stance model judges per claim (the pipeline's DEFAULT_MAX_SENTENCES); fewer run faster.
-    max_sentences: int = 48
+    #: Most sentences the stance model judges per claim; fewer run faster.
+    max_sentences: int = DEFAULT_MAX_SENTENCES
     default_corpus: str = "wikipedia"
     heartbeat_dir: str = ""
 

@@ -11,7 +11,7 @@ import numpy as np
 from ..domain import STANCE_ORDER, Evidence, Passage, Stance, Verdict
 from ..errors import InvalidInput
 from ..evidence_store import EvidenceStore
-from ..limits import DEFAULT_TOP_K, check_claim_text, check_corpus_ids, check_top_k
+from ..limits import DEFAULT_MAX_SENTENCES, DEFAULT_TOP_K, check_claim_text, check_corpus_ids, check_top_k
 from ..text import content_words, split_sentences
 from .base import ProgressCallback, StanceModel, format_evidence, no_progress
 from .cache_key import verdict_cache_key
@@ -21,8 +21,6 @@ from .subject import about_subject, subject_keys
 if TYPE_CHECKING:
     from .aggregation import Decision
 
-#: Most sentences judged per claim; beyond it the sentences sharing the most words with the claim are kept.
-DEFAULT_MAX_SENTENCES = 48
 #: Sentence pairs per stance-model call (progress advances once per batch).
 DEFAULT_STANCE_BATCH = 16
 #: Most evidence sentences a verdict carries, most decisive first.

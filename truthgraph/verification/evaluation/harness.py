@@ -20,10 +20,11 @@ from ...db.migrate import upgrade
 from ...domain import Passage
 from ...errors import InvalidInput
 from ...evidence_store import EvidenceStore
+from ...limits import DEFAULT_MAX_SENTENCES
 from ..base import Embedder, StanceModel
 from ..calibration import Calibrator
 from ..ingest import ingest_documents, read_jsonl
-from ..pipeline import DEFAULT_MAX_SENTENCES, Pipeline
+from ..pipeline import Pipeline
 from ..retrieval import HybridRetriever
 from .dataset import ClaimRecord, OpenSplit, corpus_from_claims, load_claims, open_split
 from .runner import MODES, Run, run_open, run_oracle
@@ -74,7 +75,7 @@ def evaluate(
 
     With ``default_corpus`` open mode retrieves from the default Wikipedia corpus (its shipped vectors) instead of a
     corpus file. With ``outcomes_path`` each claim's outcome is written there too, a JSON line each
-    (:meth:`.runner.ClaimOutcome.to_dict`). ``max_sentences`` is the most sentences judged per claim in open mode.
+    (:meth:`.runner.ClaimOutcome.to_dict`). ``max_sentences`` is the most sentences judged per claim.
     """
     from .report import build_report
 
