@@ -77,7 +77,7 @@ def recover_checkpoint(exported: Path, out: Path) -> Path:
         raise ModelLoadError(f"{exported}: no weights for {missing[:3]}")
     model.load_state_dict({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in named.items() if k in state},
                           strict=False)
-    _check_logits(model, exported, MAX_PROBABILITY_ERROR.get(config.get("weights_storage", "float16"), 0.02))
+    _check_probabilities(model, exported, MAX_PROBABILITY_ERROR.get(config.get("weights_storage", "float16"), 0.02))
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(str(out))
     shutil.copy2(exported / "tokenizer.json", out / "tokenizer.json")
@@ -99,7 +99,7 @@ def _dequantized(arrays: dict[str, np.ndarray], name: str) -> np.ndarray:
     return (values - zero_point) * arrays[f"{stem}_scale"].astype(np.float32)
 
 
-def _check_logits(model: object, exported: Path, tolerance: float) -> None:
+def _check_probabilities(model: object, exported: Path, tolerance: float) -> None:
     """Raise ModelLoadError unless the recovered model gives the exported model's probabilities on a few pairs."""
     import torch
 

@@ -62,8 +62,9 @@ def run_train_stance(
     :mod:`.corpus_pairs`; at most ``corpus_share`` of a limited run). With ``contrast_pages`` (a summaries file) rank
     and negation contrast pairs are added (see :mod:`.contrast_pairs`; they too at most ``corpus_share``). Each of
     ``extra_claims`` (claims files with gold evidence, such as Fool Me Twice) adds its claims' pairs, each page's
-    evidence read together (see :func:`.data.document_pairs`), all of them kept under a limit. ``init_from`` is a checkpoint folder of an
-    earlier run or an exported model folder (its checkpoint is recovered first, see :mod:`.recover`).
+    evidence read together (see :func:`.data.document_pairs`), all of them kept under a limit. ``init_from`` is a
+    checkpoint folder of an earlier run or an exported model folder (its checkpoint is recovered first, see
+    :mod:`.recover`).
     """
     out.mkdir(parents=True, exist_ok=True)
     if init_from is not None and (init_from / "model.onnx").is_file():
@@ -80,12 +81,11 @@ def run_train_stance(
         if corpus:  # at most corpus_share of a limited run, so that FEVER and NLI keep theirs
             made = corpus_pairs(index.pages, index, seed=settings.seed)
             subject += subsample(made, None if limit is None else int(limit * corpus_share), settings.seed)
-    if contrast_pages is not None:
-        made = contrast_pairs(load_pages(contrast_pages), seed=settings.seed)
-        subject += subsample(made, None if limit is None else int(limit * corpus_share), settings.seed)
-        n_contrast = min(len(made), len(made) if limit is None else int(limit * corpus_share))
-    else:
-        n_contrast = 0
+    contrast: list[StancePair] = []
+    if contrast_pages is not None:  # capped as the corpus pairs are
+        contrast = subsample(contrast_pairs(load_pages(contrast_pages), seed=settings.seed),
+                             None if limit is None else int(limit * corpus_share), settings.seed)
+        subject += contrast
     fever = claim_pairs(train_claims)
     extra = [pair for path in extra_claims for pair in document_pairs(read_jsonl(path), source=path.stem)]
     found = distractors(train_claims, max(negatives_per_claim, 1))  # one search for neutral and context pairs
@@ -103,7 +103,7 @@ def run_train_stance(
 
     stats: dict[str, Any] = {"n_fever": len(fever), "n_neutral": len(neutral), "n_context": len(joint),
                              "n_negated": len(negated), "n_subject": len(subject), "n_extra": len(extra),
-                             "n_snli": len(snli), "n_contrast": n_contrast, "n_calibration": len(calibration),
+                             "n_snli": len(snli), "n_contrast": len(contrast), "n_calibration": len(calibration),
                              "limit": limit, "negatives_per_claim": negatives_per_claim, "context": context,
                              "negation": negation, "subject_pairs": subject_pages is not None,
                              "corpus_pairs": corpus and subject_pages is not None,
