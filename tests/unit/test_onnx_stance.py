@@ -40,9 +40,11 @@ def test_packaged_artifact_is_complete_and_small() -> None:
 
 
 def test_plain_entailment_and_contradiction(model: OnnxStanceModel) -> None:
-    probs = model.predict([(EIFFEL, "The Eiffel Tower is in Paris."), (EIFFEL, "The Eiffel Tower is in Rome.")])
+    probs = model.predict([(EIFFEL, f"The Eiffel Tower is in {city}.") for city in ("Paris", "Berlin", "Rome")])
     assert probs[0].argmax() == ENTAILS
     assert probs[1].argmax() == CONTRADICTS
+    # Rome is a closer call for this model (contradicts 0.45, neutral 0.52), but never read as support.
+    assert probs[2][CONTRADICTS] > 10 * probs[2][ENTAILS]
 
 
 @pytest.mark.parametrize(
@@ -82,6 +84,27 @@ def test_order_is_restored_after_length_sorting(model: OnnxStanceModel) -> None:
     together = OnnxStanceModel(DEFAULT_STANCE_DIR, batch_size=2, threads=1).predict(pairs)
     np.testing.assert_array_equal(together.argmax(axis=1), alone.argmax(axis=1))
     np.testing.assert_allclose(together, alone, atol=0.2)
+
+
+def test_an_int8_models_answer_does_not_depend_on_the_pairs_judged_with_it(model: OnnxStanceModel) -> None:
+    assert model.batch_size == 1  # int8 weights: activations are quantized per call, so one pair a call
+    pair = (EIFFEL, "The Eiffel Tower is in Rome.")
+    others = [("Rome: " + "Rome is the capital city of Italy and of the Lazio region. " * 6, "Rome is in Italy."),
+              ("Cats purr.", "Dogs bark.")]
+    alone = model.predict([pair])[0]
+    for company in ([pair, *others], [*others, pair]):
+        np.testing.assert_array_equal(model.predict(company)[company.index(pair)], alone)
+
+
+def test_float_models_batch_by_default(tmp_path: Path) -> None:
+    for name in ("model.onnx", "tokenizer.json"):
+        os.symlink(DEFAULT_STANCE_DIR / name, tmp_path / name)
+    config = json.loads((DEFAULT_STANCE_DIR / "config.json").read_text())
+    config["weights_storage"] = "float16"
+    del config["self_check"]  # recorded one pair a call, as the int8 model is judged
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    assert OnnxStanceModel(tmp_path, threads=1).batch_size == 32
+    assert OnnxStanceModel(tmp_path, threads=1, batch_size=4).batch_size == 4
 
 
 def test_config_label_order_is_respected(tmp_path: Path, model: OnnxStanceModel) -> None:

@@ -16,8 +16,12 @@ from .self_check import run_self_check
 
 #: Pairs longer than this many tokens are cut (the longer side first) when config.json names no ``max_length``.
 DEFAULT_MAX_LENGTH = 256
-#: Pairs per onnxruntime call.
+#: Pairs per onnxruntime call of a model with float weights.
 DEFAULT_BATCH_SIZE = 32
+#: Pairs per onnxruntime call of a model with int8 weights. onnxruntime quantizes activations per tensor, over the
+#: whole batch and its padding, so in a larger batch a pair's probabilities would depend on the pairs judged with it
+#: (by up to 0.5 on real retrieved sentences). One pair a call costs little: its matrices are as long as its tokens.
+QUANTIZED_BATCH_SIZE = 1
 
 
 class OnnxStanceModel:
@@ -27,7 +31,9 @@ class OnnxStanceModel:
     order ``config.json`` gives as ``id2label`` (or ``labels``). ``max_length`` defaults to the length the model was
     trained with (``config.json`` → ``max_length``): longer inputs than it saw in training make it slightly worse.
     A ``self_check`` in ``config.json`` is run on load (:mod:`.self_check`): ModelLoadError if this machine computes
-    the model differently from the one that exported it.
+    the model differently from the one that exported it. Models with int8 weights (``weights_storage``) judge one
+    pair per call unless ``batch_size`` is given (:data:`QUANTIZED_BATCH_SIZE`), so that a pair's answer never depends
+    on the others judged with it.
     """
 
     def __init__(
@@ -35,7 +41,7 @@ class OnnxStanceModel:
         folder: str | os.PathLike[str],
         *,
         max_length: int | None = None,
-        batch_size: int = DEFAULT_BATCH_SIZE,
+        batch_size: int | None = None,
         threads: int | None = None,
     ) -> None:
         loaded = load_onnx_folder(
@@ -44,14 +50,15 @@ class OnnxStanceModel:
         )
         self.name: str = loaded.name
         self.max_length = loaded.max_length
-        self.batch_size = DEFAULT_BATCH_SIZE  # the self-check judges its pairs in one batch, as at export
+        quantized = loaded.config.get("weights_storage") == "int8"
+        self.batch_size = QUANTIZED_BATCH_SIZE if quantized else DEFAULT_BATCH_SIZE  # the self-check's, as at export
         self._columns = stance_columns(_id2label(loaded.config))
         self._tokenizer = loaded.tokenizer
         self._session = loaded.session
         self._inputs = loaded.inputs
         if "self_check" in loaded.config:
             run_self_check(self, loaded.config["self_check"], name=self.name)
-        self.batch_size = batch_size
+        self.batch_size = batch_size or self.batch_size
 
     def predict(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         """Probabilities of shape ``(len(pairs), 3)`` in STANCE_ORDER for ``(evidence, claim)`` pairs."""

@@ -1,7 +1,7 @@
 """A stance model checks, when it loads, that this machine computes what the machine that exported it did.
 
 An exported model folder's ``config.json`` may hold ``self_check``: a few plain sentence pairs and the probabilities
-the model gave them when it was exported. Loading judges the same pairs, in one batch as at export, and refuses a
+the model gave them when it was exported. Loading judges the same pairs, batched as at export, and refuses a
 model whose answers moved by more than :data:`TOLERANCE`. Quantized models depend on the CPU's integer kernels: on
 CPUs without VNNI instructions onnxruntime's uint8 × int8 kernel saturates, and an int8 model so run answered the
 held-out everyday claims at chance (0.53) while looking healthy. A worker that refuses to start says so at once; one
