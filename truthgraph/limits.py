@@ -28,6 +28,9 @@ DEFAULT_TOP_K = 5
 #: Most sentences judged per claim unless the settings say otherwise; beyond it those sharing most words with the claim
 #: are kept.
 DEFAULT_MAX_SENTENCES = 48
+#: Retrieved sentences the stance model judges per claim after screening, unless the settings say otherwise (see
+#: :mod:`truthgraph.verification.screening`).
+DEFAULT_SCREEN_KEEP = 4
 #: Most corpora one claim may be checked against.
 MAX_CORPORA_PER_CLAIM = 10
 #: Most documents in one upload.

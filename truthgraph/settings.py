@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Mapping
 
 from .errors import InvalidInput
-from .limits import DEFAULT_MAX_SENTENCES
+from .limits import DEFAULT_MAX_SENTENCES, DEFAULT_SCREEN_KEEP
 
 #: Default time-to-live of task status records and results, in seconds.
 DEFAULT_RESULT_TTL_S = 3600
@@ -64,6 +64,11 @@ class Settings:
     stance_model: str = "default"
     #: Most sentences the stance model judges per claim; fewer run faster.
     max_sentences: int = DEFAULT_MAX_SENTENCES
+    #: The small model that picks which retrieved sentences the stance model judges: "default", a folder, or "none".
+    screen_model: str = "default"
+    #: Retrieved sentences the stance model judges per claim after screening; more are slower and rarely change a
+    #: verdict.
+    screen_keep: int = DEFAULT_SCREEN_KEEP
     default_corpus: str = "wikipedia"
     heartbeat_dir: str = ""
 
@@ -109,6 +114,8 @@ class Settings:
                 raise InvalidInput(f"TRUTHGRAPH_{name.upper()} must be positive", field=name)
         if self.max_sentences < 1:
             raise InvalidInput("TRUTHGRAPH_MAX_SENTENCES must be at least 1", field="max_sentences")
+        if self.screen_keep < 1:
+            raise InvalidInput("TRUTHGRAPH_SCREEN_KEEP must be at least 1", field="screen_keep")
         if self.max_retries < 0:
             raise InvalidInput("TRUTHGRAPH_MAX_RETRIES must not be negative", field="max_retries")
         for name in ("submit_rate", "read_rate"):

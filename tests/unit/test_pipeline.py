@@ -15,6 +15,7 @@ from truthgraph.errors import CorpusNotFound, InvalidInput
 from truthgraph.evidence_store import EvidenceStore
 from truthgraph.verification.pipeline import Pipeline
 from truthgraph.verification.retrieval import HybridRetriever
+from truthgraph.verification.screening import Screen
 
 DOCS = [
     {"id": "paris", "title": "Paris", "text": "Paris is the capital of France. The city confirms the tower is tall."},
@@ -118,7 +119,7 @@ def test_verdict_carries_evidence_timings_and_model(db):
     verdict = pipeline.verify("The tower is tall", {"top_k": 3})
     assert verdict.claim == "The tower is tall"
     assert verdict.model == "fake-stance"
-    assert set(verdict.timings_ms) == {"retrieval", "stance", "aggregation", "total"}
+    assert set(verdict.timings_ms) == {"retrieval", "stance", "aggregation", "total"}  # no screen, no screening
     assert all(v >= 0 for v in verdict.timings_ms.values())
     top = verdict.evidence[0]
     assert (top.passage_id, top.source, top.title) == ("paris", "geo", "Paris")
@@ -321,3 +322,32 @@ def test_the_rule_is_told_which_evidence_is_about_the_claims_subject(db):
     ]
     make_pipeline(db, aggregator=aggregator).judge("Barack Obama was born in Kenya.", passages)
     assert aggregator.subjects[0] == [False, False, False, False, True, True]
+
+
+def test_the_pipeline_judges_only_the_screened_sentences(db) -> None:
+    stance = KeywordStanceModel()
+    screen_model = KeywordStanceModel()
+    pipeline = make_pipeline(db, stance_model=stance, screen=Screen(screen_model, keep=1), max_evidence=100)
+    verdict = pipeline.verify("The tower is tall", {"top_k": 3})
+    screened = [pair for call in screen_model.calls for pair in call]
+    judged = [pair for call in stance.calls for pair in call]
+    assert len(screened) > 1 and len(judged) == 1
+    assert judged[0][0] in {evidence for evidence, _ in screened}
+    assert "confirms" in judged[0][0] or "denies" in judged[0][0]
+    assert [e.text for e in verdict.evidence] == [judged[0][0].split(": ", 1)[1]]
+    assert list(verdict.timings_ms) == ["retrieval", "screening", "stance", "aggregation", "total"]
+
+
+def test_given_evidence_is_not_screened(db) -> None:
+    screen_model = KeywordStanceModel()
+    pipeline = make_pipeline(db, screen=Screen(screen_model, keep=1))
+    verdict = pipeline.judge("claim", [Passage("p", "P", "One thing. Another thing. A third. A fourth.")])
+    assert screen_model.calls == [] and len(verdict.evidence) == 4
+
+
+def test_the_verdict_cache_key_names_the_screen(db) -> None:
+    plain = make_pipeline(db).cache_key("The tower is tall")
+    screened = make_pipeline(db, screen=Screen(KeywordStanceModel(), keep=2)).cache_key("The tower is tall")
+    keep_three = make_pipeline(db, screen=Screen(KeywordStanceModel(), keep=3)).cache_key("The tower is tall")
+    fewer = make_pipeline(db, max_sentences=5).cache_key("The tower is tall")
+    assert len({plain, screened, keep_three, fewer}) == 4

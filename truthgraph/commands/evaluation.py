@@ -94,7 +94,8 @@ def eval_command(args: argparse.Namespace, settings: Settings) -> int:
     from ..verification.evaluation.report import format_report
 
     try:
-        models = load_models(args.stance_model or settings.stance_model, embedder=args.mode == "open")
+        models = load_models(args.stance_model or settings.stance_model, embedder=args.mode == "open",
+                             screen_spec=settings.screen_model, screen_keep=settings.screen_keep)
         if args.calibration:
             models = replace(models, calibrator=Calibrator.load(args.calibration))
         report = evaluate(args.claims, models, mode=args.mode, corpus_path=args.corpus, limit=args.limit,
@@ -112,7 +113,8 @@ def eval_command(args: argparse.Namespace, settings: Settings) -> int:
 def calibrate_command(args: argparse.Namespace, settings: Settings) -> int:
     """Run ``truthgraph calibrate``."""
     try:
-        models = load_models(args.stance_model or settings.stance_model, embedder=args.mode == "open")
+        models = load_models(args.stance_model or settings.stance_model, embedder=args.mode == "open",
+                             screen_spec=settings.screen_model, screen_keep=settings.screen_keep)
         fitted = calibrate(
             args.claims,
             models,

@@ -11,6 +11,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Mapping
+from typing import Any
 
 _SPACE = re.compile(r"\s+")
 
@@ -22,14 +23,21 @@ def normalise_claim(text: str) -> str:
 
 
 def verdict_cache_key(
-    claim_text: str, *, generations: Mapping[str, str], model: str, calibration: str, top_k: int
+    claim_text: str,
+    *,
+    generations: Mapping[str, str],
+    model: str,
+    calibration: str,
+    top_k: int,
+    selection: Mapping[str, Any] | None = None,
 ) -> str:
-    """A SHA-256 over everything a verdict depends on."""
+    """A SHA-256 over everything a verdict depends on; ``selection`` says how the judged sentences were chosen."""
     material = {
         "claim": normalise_claim(claim_text),
         "corpora": sorted(generations.items()),
         "model": model,
         "calibration": calibration,
         "top_k": top_k,
+        "selection": dict(selection or {}),
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode("utf-8")).hexdigest()

@@ -21,8 +21,9 @@ def build_default_pipeline(settings: Settings) -> Pipeline:
     """The pipeline the settings name: store, embedder and stance model loaded once, default corpus ensured.
 
     The verdict thresholds and temperature (for retrieved and for given evidence) come from the ``calibration.json``
-    in the stance model's folder, when there is one.
+    in the stance model's folder, when there is one. Retrieved sentences are screened by the settings' screen model.
     """
+    from .screening import load_screen
     from .stance import load_stance_model, stance_model_folder
     from .wikipedia import CORPUS_NAME, ensure_default_corpus
 
@@ -39,6 +40,7 @@ def build_default_pipeline(settings: Settings) -> Pipeline:
         **calibrator.pipeline_rules(),
         default_corpus=settings.default_corpus,
         max_sentences=settings.max_sentences,
+        screen=load_screen(settings.screen_model, settings.screen_keep),
     )
 
 

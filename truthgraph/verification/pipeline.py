@@ -45,6 +45,17 @@ class Retriever(Protocol):
         ...
 
 
+class SentenceScreen(Protocol):
+    """Picks the retrieved sentences the stance model judges (see :class:`.screening.Screen`)."""
+
+    #: What the screen is, for verdict cache keys.
+    name: str
+
+    def select(self, claim: str, evidence: Sequence[Evidence]) -> list[Evidence]:
+        """The items worth judging, in their order."""
+        ...
+
+
 class VerdictRule(Protocol):
     """Decides a verdict from judged evidence (see :class:`truthgraph.verification.aggregation.Aggregator`)."""
 
@@ -74,7 +85,8 @@ class Pipeline:
 
     Retrieved evidence is aggregated by ``aggregator`` and calibrated by ``calibrator``; evidence a caller gives
     (:meth:`judge`) by ``given_aggregator`` and ``given_calibrator`` where they are set (see
-    :mod:`truthgraph.verification.calibration`), else by the same two.
+    :mod:`truthgraph.verification.calibration`), else by the same two. With a ``screen``, retrieved sentences pass
+    through it before the stance model judges them (see :mod:`truthgraph.verification.screening`).
     """
 
     def __init__(
@@ -92,6 +104,7 @@ class Pipeline:
         max_sentences: int = DEFAULT_MAX_SENTENCES,
         stance_batch: int = DEFAULT_STANCE_BATCH,
         max_evidence: int = DEFAULT_MAX_EVIDENCE,
+        screen: SentenceScreen | None = None,
     ) -> None:
         self.store = store
         self.retriever = retriever
@@ -105,6 +118,7 @@ class Pipeline:
         self.max_sentences = max_sentences
         self.stance_batch = stance_batch
         self.max_evidence = max_evidence
+        self.screen = screen
 
     def verify(
         self, claim_text: str, options: Mapping[str, Any] | None = None, progress: ProgressCallback = no_progress
@@ -121,15 +135,13 @@ class Pipeline:
         retrieved = self.retriever.retrieve(claim, corpora, top_k)
         retrieval_ms = _ms_since(started)
         progress(RETRIEVAL_END, "retrieval")
-        verdict = self._judge(
-            claim,
-            self._sentences(claim, [r.passage for r in retrieved], [r.score for r in retrieved]),
-            True,
-            _Span(progress, RETRIEVAL_END),
-            self.aggregator,
-            self.calibrator,
-        )
-        verdict.timings_ms = {"retrieval": retrieval_ms, **verdict.timings_ms, "total": _ms_since(started)}
+        screened = time.perf_counter()
+        sentences = self._sentences(claim, [r.passage for r in retrieved], [r.score for r in retrieved])
+        if self.screen is not None:
+            sentences = self.screen.select(claim, sentences)
+        screening = {"screening": _ms_since(screened)} if self.screen is not None else {}
+        verdict = self._judge(claim, sentences, True, _Span(progress, RETRIEVAL_END), self.aggregator, self.calibrator)
+        verdict.timings_ms = {"retrieval": retrieval_ms, **screening, **verdict.timings_ms, "total": _ms_since(started)}
         verdict.retrieved = tuple(r.passage.id for r in retrieved)
         return verdict
 
@@ -142,6 +154,7 @@ class Pipeline:
             model=self.stance_model.name,
             calibration=repr(self.calibrator),
             top_k=top_k,
+            selection={"max_sentences": self.max_sentences, "screen": self.screen.name if self.screen else None},
         )
 
     def judge(

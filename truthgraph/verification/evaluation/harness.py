@@ -20,11 +20,11 @@ from ...db.migrate import upgrade
 from ...domain import Passage
 from ...errors import InvalidInput
 from ...evidence_store import EvidenceStore
-from ...limits import DEFAULT_MAX_SENTENCES
+from ...limits import DEFAULT_MAX_SENTENCES, DEFAULT_SCREEN_KEEP
 from ..base import Embedder, StanceModel
 from ..calibration import Calibrator
 from ..ingest import ingest_documents, read_jsonl
-from ..pipeline import Pipeline
+from ..pipeline import Pipeline, SentenceScreen
 from ..retrieval import HybridRetriever
 from .dataset import ClaimRecord, OpenSplit, corpus_from_claims, load_claims, open_split
 from .runner import MODES, Run, run_open, run_oracle
@@ -35,17 +35,22 @@ EVAL_CORPUS = "eval"
 
 @dataclass(frozen=True)
 class Models:
-    """What an evaluation runs with: the stance model, the embedder (open mode) and the calibration to apply."""
+    """What an evaluation runs with: the stance model, the embedder and screen (open mode) and the calibration."""
 
     stance_model: StanceModel
     embedder: Embedder | None = None
     calibrator: Calibrator = field(default_factory=Calibrator)
     load_seconds: float = 0.0
+    screen: SentenceScreen | None = None
 
 
-def load_models(stance_spec: str, *, embedder: bool) -> Models:
-    """The stance model the spec names (``"default"`` or a folder) with its calibration, and the embedder."""
+def load_models(
+    stance_spec: str, *, embedder: bool, screen_spec: str = "none", screen_keep: int = DEFAULT_SCREEN_KEEP
+) -> Models:
+    """The stance model the spec names (``"default"`` or a folder) with its calibration; with ``embedder`` (open mode)
+    the embedder and the screen ``screen_spec`` names (see :func:`..screening.load_screen`)."""
     from ..embedding import load_default_embedder
+    from ..screening import load_screen
     from ..stance import load_stance_model, stance_model_folder
 
     spec = stance_spec.strip()
@@ -57,6 +62,7 @@ def load_models(stance_spec: str, *, embedder: bool) -> Models:
         embedder=load_default_embedder() if embedder else None,
         calibrator=calibrator,
         load_seconds=time.perf_counter() - started,
+        screen=load_screen(screen_spec, screen_keep) if embedder else None,
     )
 
 
@@ -88,6 +94,8 @@ def evaluate(
     parameters = {k: v for k, v in applied.to_dict().items() if k not in ("info", "given_evidence")}
     parameters["evidence"] = "given" if mode == "oracle" else "retrieved"
     parameters["max_sentences"] = max_sentences
+    if mode == "open":
+        parameters["screen"] = models.screen.name if models.screen is not None else None
     extra: dict[str, Any] = {"calibration": parameters}
     with _temporary_store() as store:
         pipeline = _pipeline(store, models, models.calibrator, max_sentences)
@@ -199,6 +207,7 @@ def _pipeline(
         default_corpus=EVAL_CORPUS,
         max_sentences=max_sentences,
         max_evidence=DEFAULT_MAX_SENTENCES,
+        screen=models.screen,
     )
 
 

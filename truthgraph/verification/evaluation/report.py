@@ -25,7 +25,7 @@ from .runner import RECALL_K, ClaimOutcome, Run
 #: Labels in the order reports list them.
 LABELS: tuple[str, ...] = tuple(label.value for label in Label)
 #: Per-claim pipeline stages reported, in order (as the pipeline names them in a verdict's timings).
-STAGES = ("retrieval", "stance", "aggregation", "total")
+STAGES = ("retrieval", "screening", "stance", "aggregation", "total")
 _SHORT = {Label.SUPPORTED.value: "SUP", Label.REFUTED.value: "REF", Label.NOT_ENOUGH_INFO.value: "NEI"}
 
 
