@@ -99,7 +99,7 @@ def test_the_status_of_a_readable_task_survives_a_flush_of_its_record(fresh):
     response = fresh.post_claim(f"lost-{tag()}", "it is true")
     task_id = response.json()["task_id"]
     redis_client.Redis.from_url(REDIS_URL).delete(f"{fresh.namespace}:task:{task_id}")
-    assert fresh.task(task_id).status_code == 404
+    assert fresh.task(task_id).status_code == 404  # waiting, not finished: no verdict to answer from
     fresh.start_worker()
     status = fresh.wait_until_done(task_id, timeout=60)
     assert status["status"] == "completed" and status["claim_id"] == response.json()["claim_id"]
@@ -133,7 +133,7 @@ def test_dead_letters_keep_until_acted_on(tmp_path_factory):
 
 
 def test_a_verdict_outlives_its_task_record_and_a_redis_flush(fresh):
-    """The verdict is kept in the database: readable after its task's record expired or Redis lost everything."""
+    """The verdict is kept in the database: readable after Redis lost everything, and the task answers from it."""
     import redis as redis_client
 
     claim_id = f"kept-{tag()}"
@@ -144,7 +144,9 @@ def test_a_verdict_outlives_its_task_record_and_a_redis_flush(fresh):
     client = redis_client.Redis.from_url(REDIS_URL)
     keys = list(client.scan_iter(match=f"{fresh.namespace}*", count=1000))
     client.delete(*keys)  # what a Redis restart without persistence, or the records' TTL, leaves
-    assert fresh.task(task_id).status_code == 404
+    kept = fresh.task(task_id)  # within its TTL a finished task answers from its kept verdict
+    assert kept.status_code == 200
+    assert kept.json()["status"] == "completed" and kept.json()["task_id"] == task_id and kept.json()["result"]
     verdict = requests.get(f"{fresh.url}/api/v1/verdicts/{claim_id}", timeout=5)
     assert verdict.status_code == 200 and verdict.json()["task_id"] == second and verdict.json()["verdict"] == "REFUTED"
     history = requests.get(f"{fresh.url}/api/v1/claims/{claim_id}/verdicts", timeout=5).json()

@@ -27,6 +27,8 @@ class VerdictRecord:
     claim_id: str
     result: dict[str, Any]
     verified_at: str
+    #: the id of the API key whose task reached it (None with authentication off); not shown to clients
+    owner: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The verdict as clients read it: the result, with claim, task and time."""
@@ -148,4 +150,10 @@ def decode_cursor(cursor: str) -> int:
 
 
 def _record(row: Any) -> VerdictRecord:
-    return VerdictRecord(task_id=row.task_id, claim_id=row.claim_id, result=dict(row.result), verified_at=row.verified_at)
+    return VerdictRecord(
+        task_id=row.task_id,
+        claim_id=row.claim_id,
+        result=dict(row.result),
+        verified_at=row.verified_at,
+        owner=row.owner,
+    )

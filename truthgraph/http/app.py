@@ -69,7 +69,7 @@ def create_app(
         "/api/v1/claims/{claim_id}/verify",
         ClaimVerification(publisher, max_body_bytes=settings.max_body_bytes, catalog=catalog),
     )
-    app.add_route(TASK_PATH, TaskStatusResource(store))
+    app.add_route(TASK_PATH, TaskStatusResource(store, history, ttl_s=settings.result_ttl_s))
     app.add_route("/api/v1/verdicts/{claim_id}", VerdictResource(store, history))
     app.add_route("/api/v1/claims/{claim_id}/verdicts", ClaimVerdicts(history))
     app.add_route(

@@ -70,6 +70,10 @@ class VerdictHistory(Protocol):
         """The newest verdict of a claim (of ``owner``'s tasks only, when given)."""
         ...
 
+    def for_task(self, task_id: str) -> VerdictRecord | None:
+        """The verdict a task wrote, if any."""
+        ...
+
     def page(self, claim_id: str, *, limit: int, cursor: str | None = None, owner: str | None = None) -> VerdictPage:
         """A claim's verdicts, newest first, ``limit`` at a time after ``cursor``."""
         ...

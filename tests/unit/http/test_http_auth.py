@@ -8,6 +8,7 @@ import pytest
 
 from tests.support.rate_limits import InMemoryRateLimiter
 from truthgraph.db.keys import KeyStore, RateLimit, Scope
+from truthgraph.domain import utc_now
 
 DOC = {"id": "d1", "title": "T", "text": "Some text."}
 
@@ -92,6 +93,16 @@ def test_a_task_is_readable_by_its_key_and_admin_only(guarded, keys, assert_erro
     assert guarded.simulate_get(f"/api/v1/tasks/{task_id}", headers=bearer(mine)).status_code == 200
     assert_error(guarded.simulate_get(f"/api/v1/tasks/{task_id}", headers=bearer(theirs)), 404)  # 404, not 403
     assert guarded.simulate_get(f"/api/v1/tasks/{task_id}", headers=bearer(admin)).status_code == 200
+
+
+def test_a_task_read_from_its_kept_verdict_is_readable_by_its_key_and_admin_only(guarded, keys, history,
+                                                                                  assert_error):
+    mine, theirs, admin = make_key(keys, Scope.VERIFY), make_key(keys, Scope.VERIFY), make_key(keys, Scope.ADMIN)
+    history.record(task_id="t-lost", claim_id="c1", result={"verdict": "SUPPORTED"}, verified_at=utc_now(),
+                   owner=keys.authenticate(mine).key_id)  # its Redis record is gone
+    assert guarded.simulate_get("/api/v1/tasks/t-lost", headers=bearer(mine)).json["status"] == "completed"
+    assert_error(guarded.simulate_get("/api/v1/tasks/t-lost", headers=bearer(theirs)), 404)
+    assert guarded.simulate_get("/api/v1/tasks/t-lost", headers=bearer(admin)).status_code == 200
 
 
 def test_verdicts_are_readable_by_read_keys_and_by_the_key_whose_task_reached_them(guarded, keys, history,

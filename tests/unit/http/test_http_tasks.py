@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import datetime, timedelta, timezone
+
 import pytest
 from falcon.testing import TestClient
 
-from truthgraph.domain import TaskState
+from truthgraph.domain import TaskState, utc_iso, utc_now
 from truthgraph.status_store import new_status
 
 FIELDS = {
@@ -63,3 +66,35 @@ def test_redis_down_is_503(make_client, down_store, assert_error) -> None:
     assert_error(result, 503)
     assert "redis" in result.json["description"] and result.headers["retry-after"]
     assert "10.0.0.7" not in result.text
+
+
+def test_a_verification_whose_record_redis_lost_answers_from_its_kept_verdict(client, history) -> None:
+    result = {"verdict": "SUPPORTED", "confidence": 0.8, "claim_text": "x"}
+    history.record(task_id="t-lost", claim_id="c-9", result=result, verified_at=utc_now())
+
+    answer = client.simulate_get("/api/v1/tasks/t-lost")
+
+    assert answer.status_code == 200 and FIELDS <= set(answer.json)
+    assert answer.json["status"] == "completed" and answer.json["result"] == result
+    assert answer.json["task_type"] == "verify" and answer.json["claim_id"] == "c-9"
+    assert answer.json["progress_percentage"] == 100 and answer.json["completed_at"]
+
+
+def test_a_kept_verdict_older_than_the_ttl_is_expired_as_its_record_would_be(make_client, settings, history,
+                                                                              assert_error) -> None:
+    client = make_client(settings=dataclasses.replace(settings, result_ttl_s=60))
+    history.record(task_id="t-old", claim_id="c-9", result={"verdict": "REFUTED"},
+                   verified_at=utc_iso(datetime.now(timezone.utc) - timedelta(seconds=61)))
+    history.record(task_id="t-new", claim_id="c-9", result={"verdict": "REFUTED"},
+                   verified_at=utc_iso(datetime.now(timezone.utc) - timedelta(seconds=50)))
+
+    assert_error(client.simulate_get("/api/v1/tasks/t-old"), 404)
+    assert client.simulate_get("/api/v1/tasks/t-new").status_code == 200
+
+
+def test_a_live_record_is_answered_before_the_kept_verdict(client, store, history) -> None:
+    store.create(new_status("t-3", "verify", claim_id="c-1"))
+    store.transition("t-3", TaskState.COMPLETED, result={"verdict": "REFUTED"}, completed_at="2025-01-15T10:00:01Z")
+    history.record(task_id="t-3", claim_id="c-1", result={"verdict": "SUPPORTED"}, verified_at=utc_now())
+
+    assert client.simulate_get("/api/v1/tasks/t-3").json["result"] == {"verdict": "REFUTED"}
