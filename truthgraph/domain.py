@@ -13,6 +13,11 @@ def utc_now() -> str:
     return utc_iso(datetime.now(timezone.utc))
 
 
+def parse_utc_iso(text: str) -> datetime:
+    """The aware moment of ISO 8601 text as :func:`utc_iso` writes it (``2024-05-01T12:00:00.000Z``)."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
 def utc_iso(moment: datetime) -> str:
     """An aware ``moment`` as ISO 8601 UTC text, to the millisecond (``2024-05-01T12:00:00.000Z``)."""
     return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Engine, insert, select, update
 
+from ..domain import parse_utc_iso, utc_iso
 from ..errors import InvalidInput, TruthGraphError
 from .errors import database_errors
 from .schema import api_keys
@@ -70,7 +71,7 @@ class ApiKey:
 
     def active(self, now: datetime) -> bool:
         """Neither revoked nor expired at ``now``."""
-        return self.revoked_at is None and (self.expires_at is None or _parse(self.expires_at) > now)
+        return self.revoked_at is None and (self.expires_at is None or parse_utc_iso(self.expires_at) > now)
 
     def to_dict(self) -> dict[str, object]:
         """The key's public description (never its secret)."""
@@ -150,8 +151,8 @@ class KeyStore:
             key_id=key_id,
             name=name,
             scopes=scopes,
-            created_at=_format(now),
-            expires_at=_format(now + expires_in) if expires_in else None,
+            created_at=utc_iso(now),
+            expires_at=utc_iso(now + expires_in) if expires_in else None,
             submit_limit=submit_limit,
             read_limit=read_limit,
         )
@@ -211,7 +212,7 @@ class KeyStore:
             result = connection.execute(
                 update(api_keys)
                 .where(api_keys.c.key_id == key_id, api_keys.c.revoked_at.is_(None))
-                .values(revoked_at=_format(self.clock()))
+                .values(revoked_at=utc_iso(self.clock()))
             )
         return result.rowcount == 1
 
@@ -238,11 +239,3 @@ def _key(row: object) -> ApiKey:
 
 def _limit(rate: float | None, burst: int | None) -> RateLimit | None:
     return RateLimit(float(rate), int(burst)) if rate is not None and burst is not None else None
-
-
-def _format(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _parse(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -135,13 +135,14 @@ class Pipeline:
         retrieved = self.retriever.retrieve(claim, corpora, top_k)
         retrieval_ms = _ms_since(started)
         progress(RETRIEVAL_END, "retrieval")
-        screened = time.perf_counter()
         sentences = self._sentences(claim, [r.passage for r in retrieved], [r.score for r in retrieved])
+        timings = {"retrieval": retrieval_ms}
         if self.screen is not None:
+            screened = time.perf_counter()
             sentences = self.screen.select(claim, sentences)
-        screening = {"screening": _ms_since(screened)} if self.screen is not None else {}
+            timings["screening"] = _ms_since(screened)
         verdict = self._judge(claim, sentences, True, _Span(progress, RETRIEVAL_END), self.aggregator, self.calibrator)
-        verdict.timings_ms = {"retrieval": retrieval_ms, **screening, **verdict.timings_ms, "total": _ms_since(started)}
+        verdict.timings_ms = {**timings, **verdict.timings_ms, "total": _ms_since(started)}
         verdict.retrieved = tuple(r.passage.id for r in retrieved)
         return verdict
 

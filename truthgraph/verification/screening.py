@@ -52,15 +52,10 @@ class Screen:
         return [evidence[i] for i in sorted(kept.tolist())]
 
 
-def screen_model_folder(spec: str) -> Path:
-    """The folder a screen-model setting names: the packaged screen for ``"default"``, else the path."""
-    return DEFAULT_SCREEN_DIR if spec.strip() == "default" else Path(spec.strip()).expanduser()
-
-
 def load_screen(spec: str, keep: int, *, threads: int | None = None) -> Screen | None:
     """The screen a setting names (``"default"``, a stance model folder, or ``"none"`` for no screening)."""
     if spec.strip().lower() == NO_SCREEN:
         return None
-    from .stance import load_stance_model
+    from .stance import load_stance_model, stance_model_folder
 
-    return Screen(load_stance_model(str(screen_model_folder(spec)), threads=threads), keep)
+    return Screen(load_stance_model(str(stance_model_folder(spec, DEFAULT_SCREEN_DIR)), threads=threads), keep)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime
 
 import falcon
 
 from ...db.keys import Scope
-from ...domain import TaskState, TaskStatus
+from ...domain import TaskState, TaskStatus, parse_utc_iso
 from ..auth import READ, Access, owner_of, sees_everything
 from ..ports import StatusStore, VerdictHistory
 from ..validation import check_task_id
@@ -72,6 +71,6 @@ class TaskStatusResource:
 def _epoch(moment: str) -> float:
     """Seconds since the epoch of ISO 8601 text such as ``2025-01-15T10:00:01.000Z`` (0 when unreadable)."""
     try:
-        return datetime.fromisoformat(moment.replace("Z", "+00:00")).timestamp()
+        return parse_utc_iso(moment).timestamp()
     except (AttributeError, ValueError):
         return 0.0

@@ -11,9 +11,9 @@ from ..base import StanceModel
 DEFAULT_STANCE_DIR = Path(__file__).resolve().parent.parent / "models" / "stance-mpnet"
 
 
-def stance_model_folder(spec: str) -> Path:
-    """The folder a stance-model setting names: the packaged model for ``"default"``, else the path."""
-    return DEFAULT_STANCE_DIR if spec.strip() == "default" else Path(spec.strip()).expanduser()
+def stance_model_folder(spec: str, default: Path = DEFAULT_STANCE_DIR) -> Path:
+    """The folder a model setting names: ``default`` (the packaged stance model) for ``"default"``, else the path."""
+    return default if spec.strip() == "default" else Path(spec.strip()).expanduser()
 
 
 def load_stance_model(spec: str, *, threads: int | None = None) -> StanceModel:
