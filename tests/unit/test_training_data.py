@@ -208,3 +208,16 @@ def test_model_card_of_an_mpnet_run_names_its_base(tmp_path: Path) -> None:
     assert "--base mpnet --epochs 1" in card
     assert "MiniLM" not in card
     assert "quantized to int8 per output channel" in card and "float16" not in card
+
+
+def test_train_stance_passes_the_model_name_it_is_given(monkeypatch, tmp_path: Path) -> None:
+    """The exported model's name keys the verdict cache, so a retrained model can be given its own."""
+    from truthgraph.cli import main
+    from truthgraph.verification.training import stance_run
+
+    calls: list[dict] = []
+    monkeypatch.setattr(stance_run, "run_train_stance", lambda *args, **kwargs: calls.append(kwargs) or {})
+    common = ["train-stance", "--fever-train", "f.jsonl", "--snli-train", "s.jsonl", "--out", str(tmp_path)]
+    assert main([*common, "--name", "mpnet-stance-v9"], environ={}) == 0
+    assert main(common, environ={}) == 0
+    assert [call["name"] for call in calls] == ["mpnet-stance-v9", None]

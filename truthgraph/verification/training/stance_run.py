@@ -50,6 +50,7 @@ def run_train_stance(
     corpus_share: float = 0.5,
     contrast_pages: Path | None = None,
     extra_claims: Sequence[Path] = (),
+    name: str | None = None,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Train and export a stance model into ``out``; return the run statistics.
@@ -64,7 +65,8 @@ def run_train_stance(
     ``extra_claims`` (claims files with gold evidence, such as Fool Me Twice) adds its claims' pairs, each page's
     evidence read together (see :func:`.data.document_pairs`), all of them kept under a limit. ``init_from`` is a
     checkpoint folder of an earlier run or an exported model folder (its checkpoint is recovered first, see
-    :mod:`.recover`).
+    :mod:`.recover`). ``name`` is the exported model's name (default: :data:`MODEL_NAMES` of the base); it keys the
+    verdict cache, so a model with other weights needs another name.
     """
     out.mkdir(parents=True, exist_ok=True)
     if init_from is not None and (init_from / "model.onnx").is_file():
@@ -113,7 +115,7 @@ def run_train_stance(
     if init_from is not None:
         stats["continued_from"] = "an earlier train-stance checkpoint"
     stats.update(train_cross_encoder(pairs, out / "checkpoint", settings, log=log, init_from=init_from))
-    name = MODEL_NAMES[settings.base]
+    name = name or MODEL_NAMES[settings.base]
     export_stance(out / "checkpoint", out, max_length=settings.max_length, name=name, version=MODEL_VERSION,
                   base_model=BASE_NAMES[settings.base], weights=settings.weights)
     stats.update(held_out_check(out, calibration, index if subject_pages is not None else None))
