@@ -10,8 +10,8 @@ import pytest
 from truthgraph.domain import Stance
 from truthgraph.verification.training.cross_encoder import TrainSettings
 from truthgraph.verification.training.data import claim_pairs, document_pairs, is_calibration_claim, split_claims
-from truthgraph.verification.training.negation import negate, negated_evidence, negation_pairs
 from truthgraph.verification.training.model_card import write_model_card
+from truthgraph.verification.training.negation import negate, negated_evidence, negation_pairs
 from truthgraph.verification.training.negatives import context_pairs, distractors, neutral_pairs
 
 

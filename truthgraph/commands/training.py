@@ -32,8 +32,8 @@ def add_train_stance_command(subparsers: "argparse._SubParsersAction[argparse.Ar
     parser.add_argument("--lr", type=float, default=defaults.lr, help="peak learning rate")
     parser.add_argument("--limit", type=int, default=None, help="train on at most this many pairs (a random subset)")
     parser.add_argument("--init-from", type=Path, default=None,
-                        help="continue training a 3-way checkpoint (the checkpoint/ folder of an earlier run) or an exported "
-                        "stance model folder such as the shipped one")
+                        help="continue training a 3-way checkpoint (the checkpoint/ folder of an earlier run) or an "
+                        "exported stance model folder such as the shipped one")
     parser.add_argument("--negatives-per-claim", type=int, default=1,
                         help="neutral distractor sentences paired with each FEVER claim")
     parser.add_argument("--context-pairs", action="store_true",

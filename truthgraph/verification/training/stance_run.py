@@ -11,9 +11,9 @@ import numpy as np
 
 from ...domain import STANCE_ORDER, Stance
 from .base_model import BASE_NAMES
-from .cross_encoder import TrainSettings, train_cross_encoder
 from .contrast_pairs import contrast_pairs
 from .corpus_pairs import corpus_pairs
+from .cross_encoder import TrainSettings, train_cross_encoder
 from .data import StancePair, claim_pairs, document_pairs, nli_pairs, read_jsonl, split_claims, subsample, write_jsonl
 from .export import OPSET, export_stance
 from .model_card import write_model_card
