@@ -243,6 +243,8 @@ def test_judge_reads_the_given_sentences_of_one_document_together(db):
     assert pairs == [
         ("Tower: The tower stands in Paris. Officials denies it is tall.", "The tower is tall"),
         ("Other: Unrelated words.", "The tower is tall"),
+        ("The tower stands in Paris. Officials denies it is tall.", "The tower is tall"),  # the untitled view
+        ("Unrelated words.", "The tower is tall"),
     ]
     assert verdict.label is Label.REFUTED
     assert verdict.evidence[0].passage_id == "g1+g2" and verdict.evidence[0].title == "Tower"
@@ -257,7 +259,39 @@ def test_judge_reads_a_long_document_sentence_by_sentence(db):
     passages = [Passage(id="p", title="P", text="One here. Two here."), Passage(id="q", title="P", text="Three is here. Four is here.")]
     make_pipeline(db, stance_model=stance).judge("claim", passages)
     pairs = [evidence for call in stance.calls for evidence, _ in call]
-    assert pairs == ["P: One here.", "P: Two here.", "P: Three is here.", "P: Four is here."]
+    titled = ["P: One here.", "P: Two here.", "P: Three is here.", "P: Four is here."]
+    assert pairs == titled + [text.removeprefix("P: ") for text in titled]
+
+
+class TitleShyStanceModel:
+    """Neutral to evidence read with a page title, entailing without one."""
+
+    name = "title-shy"
+
+    def __init__(self) -> None:
+        self.calls: list[list[tuple[str, str]]] = []
+
+    def predict(self, pairs):
+        self.calls.append(list(pairs))
+        return np.asarray([[0.1, 0.1, 0.8] if ": " in e else [0.9, 0.05, 0.05] for e, _ in pairs], dtype=np.float32)
+
+
+def test_given_evidence_is_judged_with_and_without_its_title_and_averaged(db):
+    passages = [Passage(id="g", title="Tower", text="The tower is tall.")]
+    verdict = make_pipeline(db, stance_model=TitleShyStanceModel()).judge("The tower is tall", passages)
+    assert verdict.evidence[0].stance_probabilities == pytest.approx(
+        {"entails": 0.5, "contradicts": 0.075, "neutral": 0.425}
+    )
+    assert verdict.evidence[0].stance is Stance.ENTAILS
+    titled_only = make_pipeline(db, stance_model=TitleShyStanceModel(), given_untitled_view=False)
+    assert titled_only.judge("The tower is tall", passages).evidence[0].stance is Stance.NEUTRAL
+
+
+def test_retrieved_evidence_is_judged_with_its_title_only(db):
+    stance = TitleShyStanceModel()
+    make_pipeline(db, stance_model=stance).verify("The tower is tall", {})
+    judged = [evidence for call in stance.calls for evidence, _ in call]
+    assert judged and all(": " in evidence for evidence in judged)
 
 
 def test_given_evidence_has_its_own_rule_and_calibration(db):
@@ -275,8 +309,8 @@ def test_max_sentences_keeps_those_sharing_words_with_the_claim(db):
     text = "Alpha one. Beta two. The tower is tall indeed. Gamma three. Delta four."
     make_pipeline(db, stance_model=stance, max_sentences=2).judge("tower tall", [Passage("p", "P", text)])
     judged = [evidence for call in stance.calls for evidence, _ in call]
-    assert len(judged) == 2
-    assert "P: The tower is tall indeed." in judged
+    assert len(judged) == 4  # two sentences, each with and without its title
+    assert "P: The tower is tall indeed." in judged and "The tower is tall indeed." in judged
 
 
 def test_max_evidence_limits_the_verdict(db):

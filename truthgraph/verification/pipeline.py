@@ -86,7 +86,9 @@ class Pipeline:
     Retrieved evidence is aggregated by ``aggregator`` and calibrated by ``calibrator``; evidence a caller gives
     (:meth:`judge`) by ``given_aggregator`` and ``given_calibrator`` where they are set (see
     :mod:`truthgraph.verification.calibration`), else by the same two. With a ``screen``, retrieved sentences pass
-    through it before the stance model judges them (see :mod:`truthgraph.verification.screening`).
+    through it before the stance model judges them (see :mod:`truthgraph.verification.screening`). With
+    ``given_untitled_view`` (the default) given evidence is judged twice, with its page title and without, and the two
+    judgements averaged (see :meth:`judge`); retrieved evidence is always judged with its title.
     """
 
     def __init__(
@@ -105,6 +107,7 @@ class Pipeline:
         stance_batch: int = DEFAULT_STANCE_BATCH,
         max_evidence: int = DEFAULT_MAX_EVIDENCE,
         screen: SentenceScreen | None = None,
+        given_untitled_view: bool = True,
     ) -> None:
         self.store = store
         self.retriever = retriever
@@ -119,6 +122,7 @@ class Pipeline:
         self.stance_batch = stance_batch
         self.max_evidence = max_evidence
         self.screen = screen
+        self.given_untitled_view = given_untitled_view
 
     def verify(
         self, claim_text: str, options: Mapping[str, Any] | None = None, progress: ProgressCallback = no_progress
@@ -141,7 +145,8 @@ class Pipeline:
             screened = time.perf_counter()
             sentences = self.screen.select(claim, sentences)
             timings["screening"] = _ms_since(screened)
-        verdict = self._judge(claim, sentences, True, _Span(progress, RETRIEVAL_END), self.aggregator, self.calibrator)
+        verdict = self._judge(claim, sentences, True, _Span(progress, RETRIEVAL_END), self.aggregator, self.calibrator,
+                              untitled_view=False)
         verdict.timings_ms = {**timings, **verdict.timings_ms, "total": _ms_since(started)}
         verdict.retrieved = tuple(r.passage.id for r in retrieved)
         return verdict
@@ -172,6 +177,13 @@ class Pipeline:
         together (one names the person, the next says what they did). So the given passages that share a title are
         read together, as one premise, when they hold :data:`MAX_JOINT_SENTENCES` sentences or fewer; otherwise
         each sentence is judged alone, as retrieved evidence is.
+
+        The stance model learned to read a sentence with its page title, and the title makes it cautious: it reads
+        "Paris: Paris is the capital and largest city of France." as neutral to "Paris is the capital of Spain" (0.96)
+        and, without the title, as contradicting it (0.79). Among retrieved sentences that caution is right, since
+        most are about something else; given evidence was chosen because it bears on the claim. So with
+        ``given_untitled_view`` each piece of given evidence is judged with its title and without, and the stance
+        probabilities of the two averaged (README, Accuracy, has the figures).
         """
         claim = _check_claim(claim_text)
         if scores is not None and len(scores) != len(passages):
@@ -185,6 +197,7 @@ class Pipeline:
             _Span(progress, 0),
             self.given_aggregator,
             self.given_calibrator,
+            untitled_view=self.given_untitled_view,
         )
         verdict.timings_ms["total"] = _ms_since(started)
         return verdict
@@ -207,18 +220,25 @@ class Pipeline:
         progress: _Span,
         aggregator: VerdictRule,
         calibrator: ConfidenceCalibration | None,
+        *,
+        untitled_view: bool,
     ) -> Verdict:
         """Judge the evidence items and aggregate; progress runs from the span's start to 100.
 
-        ``scored`` tells whether the items' retrieval scores are real ones the verdict rule may use.
+        ``scored`` tells whether the items' retrieval scores are real ones the verdict rule may use; with
+        ``untitled_view`` titled items are judged with and without their title and the two judgements averaged.
         """
         started = time.perf_counter()
-        probs = np.zeros((len(evidence), len(STANCE_ORDER)), dtype=np.float64)
         pairs = [(format_evidence(e.title, e.text), claim) for e in evidence]
+        untitled = [i for i, e in enumerate(evidence) if untitled_view and e.title.strip()]
+        pairs += [(evidence[i].text.strip(), claim) for i in untitled]
+        judged = np.zeros((len(pairs), len(STANCE_ORDER)), dtype=np.float64)
         for start in range(0, len(pairs), self.stance_batch):
             batch = pairs[start : start + self.stance_batch]
-            probs[start : start + len(batch)] = self.stance_model.predict(batch)
+            judged[start : start + len(batch)] = self.stance_model.predict(batch)
             progress.at(STANCE_END, (start + len(batch)) / len(pairs), "stance")
+        probs = judged[: len(evidence)].copy()
+        probs[untitled] = (probs[untitled] + judged[len(evidence) :]) / 2
         for row, item in zip(probs, evidence, strict=True):
             item.stance_probabilities = {s.value: float(p) for s, p in zip(STANCE_ORDER, row, strict=True)}
             item.stance = STANCE_ORDER[int(np.argmax(row))]
