@@ -221,3 +221,5 @@ def test_train_stance_passes_the_model_name_it_is_given(monkeypatch, tmp_path: P
     assert main([*common, "--name", "mpnet-stance-v9"], environ={}) == 0
     assert main(common, environ={}) == 0
     assert [call["name"] for call in calls] == ["mpnet-stance-v9", None]
+    assert main([*common, "--title-balance"], environ={}) == 0
+    assert [call["title_balance"] for call in calls] == [False, False, True]

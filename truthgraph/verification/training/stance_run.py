@@ -20,6 +20,7 @@ from .model_card import write_model_card
 from .negation import negation_pairs
 from .negatives import context_pairs, distractors, neutral_pairs
 from .recover import recover_checkpoint
+from .title_balance import drop_titles, title_claims, titled_share
 from .subject_pairs import (
     TitleIndex,
     exclusion_pairs,
@@ -51,6 +52,7 @@ def run_train_stance(
     contrast_pages: Path | None = None,
     extra_claims: Sequence[Path] = (),
     name: str | None = None,
+    title_balance: bool = False,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Train and export a stance model into ``out``; return the run statistics.
@@ -65,8 +67,10 @@ def run_train_stance(
     ``extra_claims`` (claims files with gold evidence, such as Fool Me Twice) adds its claims' pairs, each page's
     evidence read together (see :func:`.data.document_pairs`), all of them kept under a limit. ``init_from`` is a
     checkpoint folder of an earlier run or an exported model folder (its checkpoint is recovered first, see
-    :mod:`.recover`). ``name`` is the exported model's name (default: :data:`MODEL_NAMES` of the base); it keys the
-    verdict cache, so a model with other weights needs another name.
+    :mod:`.recover`). With ``title_balance`` FEVER evidence is titled by the name it opens with and a quarter of the
+    titled neutral pairs lose their title, so that a title is no cue for neutral (see :mod:`.title_balance`).
+    ``name`` is the exported model's name (default: :data:`MODEL_NAMES` of the base); it keys the verdict cache, so a
+    model with other weights needs another name.
     """
     out.mkdir(parents=True, exist_ok=True)
     if init_from is not None and (init_from / "model.onnx").is_file():
@@ -88,6 +92,8 @@ def run_train_stance(
         contrast = subsample(contrast_pairs(load_pages(contrast_pages), seed=settings.seed),
                              None if limit is None else int(limit * corpus_share), settings.seed)
         subject += contrast
+    if title_balance:
+        train_claims = title_claims(train_claims)
     fever = claim_pairs(train_claims)
     extra = [pair for path in extra_claims for pair in document_pairs(read_jsonl(path), source=path.stem)]
     found = distractors(train_claims, max(negatives_per_claim, 1))  # one search for neutral and context pairs
@@ -99,6 +105,8 @@ def run_train_stance(
     # draws the others.
     rest = None if limit is None else max(limit - len(subject) - len(extra), 0)
     pairs = subject + extra + subsample(fever + neutral + joint + negated + snli, rest, settings.seed)
+    if title_balance:
+        pairs = drop_titles(pairs, seed=settings.seed)
     log(f"pairs: fever {len(fever)}, neutral {len(neutral)}, context {len(joint)}, negated {len(negated)}, "
         f"subject {len(subject)}, extra {len(extra)}, snli {len(snli)}; training on {len(pairs)}; "
         f"{len(calibration)} calibration claims held out")
@@ -111,7 +119,8 @@ def run_train_stance(
                              "corpus_pairs": corpus and subject_pages is not None,
                              "contrast_pairs": contrast_pages is not None,
                              "corpus_share": corpus_share if corpus or contrast_pages is not None else None,
-                             "extra_claims": [path.name for path in extra_claims]}
+                             "extra_claims": [path.name for path in extra_claims], "title_balance": title_balance,
+                             **titled_share(pairs)}
     if init_from is not None:
         stats["continued_from"] = "an earlier train-stance checkpoint"
     stats.update(train_cross_encoder(pairs, out / "checkpoint", settings, log=log, init_from=init_from))
