@@ -223,3 +223,5 @@ def test_train_stance_passes_the_model_name_it_is_given(monkeypatch, tmp_path: P
     assert [call["name"] for call in calls] == ["mpnet-stance-v9", None]
     assert main([*common, "--title-balance"], environ={}) == 0
     assert [call["title_balance"] for call in calls] == [False, False, True]
+    assert main([*common, "--subject-pairs", "--no-relation-pairs"], environ={}) == 0
+    assert [call["relation_pairs"] for call in calls] == [True, True, True, False]

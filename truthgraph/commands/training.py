@@ -60,6 +60,9 @@ def add_train_stance_command(subparsers: "argparse._SubParsersAction[argparse.Ar
     parser.add_argument("--title-balance", action="store_true",
                         help="title FEVER evidence by the name it opens with and drop the title of a quarter of "
                         "the titled neutral pairs, so that a page title is no cue for neutral")
+    parser.add_argument("--no-relation-pairs", dest="relation_pairs", action="store_false",
+                        help="with --subject-pairs, leave out the other-relation pairs (a sentence about the claim's "
+                        "subject stating another property, labelled neutral)")
     parser.add_argument("--name", default=None,
                         help="the exported model's name (default: by base model); verdicts are cached by it, so give "
                         "a model with other weights another name")
@@ -93,6 +96,7 @@ def _train_stance(args: argparse.Namespace, settings: Settings) -> int:
                      contrast_pages=pages if args.contrast_pairs else None,
                      corpus=args.corpus_pairs, corpus_share=args.corpus_share, extra_claims=args.extra_claims,
                      title_balance=args.title_balance,
+                     relation_pairs=args.relation_pairs,
                      name=args.name,
                      log=lambda line: print(line, flush=True))
     print(f"stance model written to {args.out}", flush=True)

@@ -20,7 +20,6 @@ from .model_card import write_model_card
 from .negation import negation_pairs
 from .negatives import context_pairs, distractors, neutral_pairs
 from .recover import recover_checkpoint
-from .title_balance import drop_titles, title_claims, titled_share
 from .subject_pairs import (
     TitleIndex,
     exclusion_pairs,
@@ -29,6 +28,7 @@ from .subject_pairs import (
     other_subject_pairs,
     titled_claims,
 )
+from .title_balance import drop_titles, title_claims, titled_share
 
 #: Name (by base model) and version written into the exported model's config.
 MODEL_NAMES = {"minilm": "minilm-stance-v1", "mpnet": "mpnet-stance-v1"}
@@ -53,6 +53,7 @@ def run_train_stance(
     extra_claims: Sequence[Path] = (),
     name: str | None = None,
     title_balance: bool = False,
+    relation_pairs: bool = True,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Train and export a stance model into ``out``; return the run statistics.
@@ -69,6 +70,7 @@ def run_train_stance(
     checkpoint folder of an earlier run or an exported model folder (its checkpoint is recovered first, see
     :mod:`.recover`). With ``title_balance`` FEVER evidence is titled by the name it opens with and a quarter of the
     titled neutral pairs lose their title, so that a title is no cue for neutral (see :mod:`.title_balance`).
+    Without ``relation_pairs`` the subject pairs leave out the other-relation ones.
     ``name`` is the exported model's name (default: :data:`MODEL_NAMES` of the base); it keys the verdict cache, so a
     model with other weights needs another name.
     """
@@ -81,8 +83,8 @@ def run_train_stance(
     if subject_pages is not None:
         index = TitleIndex(load_pages(subject_pages))
         train_claims = titled_claims(train_claims, index)
-        subject = (other_subject_pairs(train_claims, index, per_claim=2, seed=settings.seed)
-                   + other_relation_pairs(train_claims, index, per_claim=2, seed=settings.seed)
+        relation = other_relation_pairs(train_claims, index, per_claim=2, seed=settings.seed) if relation_pairs else []
+        subject = (other_subject_pairs(train_claims, index, per_claim=2, seed=settings.seed) + relation
                    + exclusion_pairs(train_claims, index, seed=settings.seed))
         if corpus:  # at most corpus_share of a limited run, so that FEVER and NLI keep theirs
             made = corpus_pairs(index.pages, index, seed=settings.seed)
@@ -120,6 +122,7 @@ def run_train_stance(
                              "contrast_pairs": contrast_pages is not None,
                              "corpus_share": corpus_share if corpus or contrast_pages is not None else None,
                              "extra_claims": [path.name for path in extra_claims], "title_balance": title_balance,
+                             "relation_pairs": relation_pairs and subject_pages is not None,
                              **titled_share(pairs)}
     if init_from is not None:
         stats["continued_from"] = "an earlier train-stance checkpoint"
